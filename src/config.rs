@@ -1,0 +1,405 @@
+//! .NET configuration semantics: what a web.config means, read the way `System.Configuration` reads it.
+//!
+//! Owns the root check, `<location>` scopes, the effective appSettings (case-insensitive keys, clear,
+//! remove, last add wins), settings sections, section declarations and encryption markers. It reads
+//! parsed documents only: no file access, no edits.
+
+use roxmltree::{Document, Node};
+
+use crate::diag::{Code, Diagnostic, FileId};
+use crate::doc::{child, content_range, elements};
+
+/// The one root namespace .NET accepts (ASP.NET 2.0 era files carry it).
+pub const ASPNET2_NS: &str = "http://schemas.microsoft.com/.NetConfiguration/v2.0";
+
+/// Checks that the root is a `<configuration>` .NET would load. Returns a note when OLD's root carries
+/// the ASP.NET 2.0 namespace.
+pub fn check_root(
+    doc: &Document,
+    file: FileId,
+    name: &str,
+) -> Result<Option<Diagnostic>, Diagnostic> {
+    let root = doc.root_element();
+    let span = root.range().start..root.range().start + 1 + root.tag_name().name().len();
+    if root.tag_name().name() != "configuration" {
+        return Err(Diagnostic::new(
+            Code::NotAConfig,
+            format!(
+                "{name}: the root element is <{}>, not <configuration>",
+                root.tag_name().name()
+            ),
+        )
+        .with_label(file, span, "expected <configuration>")
+        .with_help(
+            "give wcmigrate the web.config file itself (its root element is <configuration>)",
+        ));
+    }
+    match root.tag_name().namespace() {
+        None => Ok(None),
+        Some(ASPNET2_NS) => Ok(Some(
+            Diagnostic::new(
+                Code::NamespaceIgnored,
+                format!("{name} declares the ASP.NET 2.0 configuration namespace; it is read as plain configuration and never copied"),
+            )
+            .with_label(file, span, "xmlns here"),
+        )),
+        Some(ns) => Err(Diagnostic::new(
+            Code::NotAConfig,
+            format!("{name}: <configuration> is in namespace `{ns}`, which .NET refuses to load"),
+        )
+        .with_label(file, span, "namespaced root")
+        .with_help(format!("remove the xmlns attribute (only `{ASPNET2_NS}` is accepted)"))),
+    }
+}
+
+/// A container of sections: the root, or a `<location path>` element.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a, 'i> {
+    pub node: Node<'a, 'i>,
+    /// `None` for the root.
+    pub location: Option<&'a str>,
+}
+
+impl Scope<'_, '_> {
+    pub fn same_place(&self, other: &Scope) -> bool {
+        match (self.location, other.location) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a
+                .trim_matches('/')
+                .eq_ignore_ascii_case(b.trim_matches('/')),
+            _ => false,
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self.location {
+            None => String::new(),
+            Some(p) => format!("location[@path='{p}']/"),
+        }
+    }
+}
+
+/// The root scope followed by every `<location>` scope, in document order.
+pub fn scopes<'a, 'i>(doc: &'a Document<'i>) -> Vec<Scope<'a, 'i>> {
+    let root = doc.root_element();
+    let mut out = vec![Scope {
+        node: root,
+        location: None,
+    }];
+    for l in elements(root).filter(|n| n.tag_name().name() == "location") {
+        out.push(Scope {
+            node: l,
+            location: Some(l.attribute("path").unwrap_or("")),
+        });
+    }
+    out
+}
+
+/// True when a section is encrypted with a protected-configuration provider.
+pub fn is_encrypted(section: Node) -> bool {
+    section.attribute("configProtectionProvider").is_some()
+        || child(section, "EncryptedData").is_some()
+}
+
+/// .NET's OrdinalIgnoreCase, as a key to compare by.
+pub fn fold_key(key: &str) -> String {
+    key.chars().flat_map(char::to_uppercase).collect()
+}
+
+/// One effective appSettings entry.
+#[derive(Debug, Clone)]
+pub struct AppEntry<'a, 'i> {
+    pub key: &'a str,
+    pub value: String,
+    /// The `<add>` element that set the value (the last one for its key).
+    pub node: Node<'a, 'i>,
+    pub file: FileId,
+}
+
+/// appSettings as .NET resolves them.
+#[derive(Debug, Default)]
+pub struct AppSettings<'a, 'i> {
+    /// Effective entries, in the order their keys first appeared.
+    pub entries: Vec<AppEntry<'a, 'i>>,
+    /// Keys deleted by `<remove>` or `<clear/>` and not added again, with the element that did it.
+    pub removed: Vec<(String, Node<'a, 'i>, FileId)>,
+    /// W201 diagnostics for keys added twice.
+    pub duplicates: Vec<Diagnostic>,
+}
+
+impl<'a, 'i> AppSettings<'a, 'i> {
+    pub fn get(&self, key: &str) -> Option<&AppEntry<'a, 'i>> {
+        let k = fold_key(key);
+        self.entries.iter().find(|e| fold_key(e.key) == k)
+    }
+
+    fn index(&self) -> std::collections::HashMap<String, usize> {
+        self.entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (fold_key(e.key), i))
+            .collect()
+    }
+
+    /// Applies the children of one `<appSettings>` element (or of an external file's root) in
+    /// document order, as .NET does.
+    pub fn apply(&mut self, section: Node<'a, 'i>, file: FileId, file_name: &str) {
+        let mut index = self.index();
+        for n in elements(section) {
+            match n.tag_name().name() {
+                "add" => {
+                    let Some(key) = n.attribute("key") else {
+                        continue;
+                    };
+                    let value = n.attribute("value").unwrap_or("").to_string();
+                    let k = fold_key(key);
+                    self.removed.retain(|(r, _, _)| fold_key(r) != k);
+                    match index.get(&k) {
+                        Some(&i) => {
+                            let earlier = &self.entries[i];
+                            let d = Diagnostic::new(
+                                Code::DuplicateKey,
+                                format!("{file_name}: appSettings key `{key}` is added again; this later value wins, as in .NET"),
+                            )
+                            .with_label(file, n.range(), "this one wins")
+                            .with_label(earlier.file, earlier.node.range(), "earlier")
+                            .with_help("delete one of the two <add> elements so the file says what it means");
+                            self.duplicates.push(d);
+                            let e = &mut self.entries[i];
+                            e.value = value;
+                            e.node = n;
+                            e.file = file;
+                        }
+                        None => {
+                            index.insert(k, self.entries.len());
+                            self.entries.push(AppEntry {
+                                key,
+                                value,
+                                node: n,
+                                file,
+                            });
+                        }
+                    }
+                }
+                "remove" => {
+                    let Some(key) = n.attribute("key") else {
+                        continue;
+                    };
+                    let k = fold_key(key);
+                    if index.remove(&k).is_some() {
+                        self.entries.retain(|e| fold_key(e.key) != k);
+                        index = self.index();
+                    }
+                    self.removed.push((key.to_string(), n, file));
+                }
+                "clear" => {
+                    for e in self.entries.drain(..) {
+                        self.removed.push((e.key.to_string(), n, file));
+                    }
+                    index.clear();
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// How a settings value is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SerializeAs {
+    String,
+    Xml,
+}
+
+/// One `<setting>` of a settings section.
+#[derive(Debug, Clone)]
+pub struct Setting<'a, 'i> {
+    pub name: &'a str,
+    pub serialize_as: SerializeAs,
+    /// For String: the decoded text. For Xml: the raw inner XML of `<value>`, with LF line ends.
+    pub value: String,
+    pub node: Node<'a, 'i>,
+    pub value_node: Option<Node<'a, 'i>>,
+    /// False when `<value>` holds CDATA or markup in a String setting: not editable in place.
+    pub plain: bool,
+}
+
+/// A section of a settings group, e.g. `applicationSettings/pfup.Properties.Settings`.
+#[derive(Debug, Clone)]
+pub struct SettingsSection<'a, 'i> {
+    pub group: &'a str,
+    pub name: &'a str,
+    pub node: Node<'a, 'i>,
+    /// Effective settings (a later duplicate wins), in first-appearance order.
+    pub settings: Vec<Setting<'a, 'i>>,
+    pub duplicates: Vec<Diagnostic>,
+}
+
+/// Reads one `<setting>` element.
+pub fn read_setting<'a, 'i>(text: &str, s: Node<'a, 'i>) -> Option<Setting<'a, 'i>> {
+    let name = s.attribute("name")?;
+    let serialize_as = match s.attribute("serializeAs") {
+        Some(v) if v.eq_ignore_ascii_case("xml") => SerializeAs::Xml,
+        _ => SerializeAs::String,
+    };
+    let value_node = child(s, "value");
+    let (value, plain) = match value_node {
+        None => (String::new(), true),
+        Some(v) => {
+            let raw = &text[content_range(text, v)];
+            let has_cdata = raw.contains("<![CDATA[");
+            match serialize_as {
+                SerializeAs::Xml => (raw.replace("\r\n", "\n"), !has_cdata),
+                SerializeAs::String => {
+                    let markup = v.children().any(|c| !c.is_text());
+                    let value: String = v.children().filter_map(|c| c.text()).collect();
+                    (value, !has_cdata && !markup)
+                }
+            }
+        }
+    };
+    Some(Setting {
+        name,
+        serialize_as,
+        value,
+        node: s,
+        value_node,
+        plain,
+    })
+}
+
+/// The settings sections of the given groups under `scope`.
+pub fn settings_sections<'a, 'i>(
+    text: &str,
+    scope: Node<'a, 'i>,
+    groups: &[String],
+    file: FileId,
+    file_name: &str,
+) -> Vec<SettingsSection<'a, 'i>> {
+    let mut out = Vec::new();
+    for g in elements(scope).filter(|n| groups.iter().any(|x| x == n.tag_name().name())) {
+        for sec in elements(g) {
+            let mut settings: Vec<Setting> = Vec::new();
+            let mut duplicates = Vec::new();
+            for s in elements(sec).filter(|n| n.tag_name().name() == "setting") {
+                let Some(setting) = read_setting(text, s) else {
+                    continue;
+                };
+                if let Some(earlier) = settings.iter_mut().find(|e| e.name == setting.name) {
+                    duplicates.push(
+                        Diagnostic::new(
+                            Code::DuplicateKey,
+                            format!(
+                                "{file_name}: setting `{}` appears twice in {}; the later one wins",
+                                setting.name,
+                                sec.tag_name().name()
+                            ),
+                        )
+                        .with_label(file, s.range(), "this one wins")
+                        .with_label(file, earlier.node.range(), "earlier"),
+                    );
+                    *earlier = setting;
+                } else {
+                    settings.push(setting);
+                }
+            }
+            out.push(SettingsSection {
+                group: g.tag_name().name(),
+                name: sec.tag_name().name(),
+                node: sec,
+                settings,
+                duplicates,
+            });
+        }
+    }
+    out
+}
+
+/// `configSections/sectionGroup[@name=group]` of a document.
+pub fn group_declaration<'a, 'i>(doc: &'a Document<'i>, group: &str) -> Option<Node<'a, 'i>> {
+    let cs = child(doc.root_element(), "configSections")?;
+    elements(cs)
+        .find(|n| n.tag_name().name() == "sectionGroup" && n.attribute("name") == Some(group))
+}
+
+/// `configSections/sectionGroup[@name=group]/section[@name=section]` of a document.
+pub fn section_declaration<'a, 'i>(
+    doc: &'a Document<'i>,
+    group: &str,
+    section: &str,
+) -> Option<Node<'a, 'i>> {
+    elements(group_declaration(doc, group)?)
+        .find(|n| n.tag_name().name() == "section" && n.attribute("name") == Some(section))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::parse;
+
+    #[test]
+    fn app_settings_follow_dotnet_rules() {
+        let t = r#"<configuration><appSettings>
+            <add key="A" value="1"/><add key="b" value="2"/><add key="a" value="3"/>
+            <remove key="B"/><add key="C" value="4"/><clear/><add key="D" value="5"/><add key="c" value="6"/>
+            </appSettings></configuration>"#;
+        let doc = parse(t, FileId(0), "t").unwrap();
+        let mut s = AppSettings::default();
+        s.apply(
+            child(doc.root_element(), "appSettings").unwrap(),
+            FileId(0),
+            "t",
+        );
+        let got: Vec<(&str, &str)> = s
+            .entries
+            .iter()
+            .map(|e| (e.key, e.value.as_str()))
+            .collect();
+        assert_eq!(got, vec![("D", "5"), ("c", "6")]);
+        assert_eq!(s.duplicates.len(), 1);
+        let removed: Vec<&str> = s.removed.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(removed, vec!["B", "A"]);
+        assert_eq!(s.get("C").unwrap().value, "6");
+    }
+
+    #[test]
+    fn root_namespace_rules() {
+        let ok = parse(
+            r#"<configuration xmlns="http://schemas.microsoft.com/.NetConfiguration/v2.0"/>"#,
+            FileId(0),
+            "t",
+        )
+        .unwrap();
+        assert!(check_root(&ok, FileId(0), "t").unwrap().is_some());
+        let bad = parse(r#"<configuration xmlns="urn:x"/>"#, FileId(0), "t").unwrap();
+        assert!(check_root(&bad, FileId(0), "t").is_err());
+        let other = parse("<html/>", FileId(0), "t").unwrap();
+        assert_eq!(
+            check_root(&other, FileId(0), "t").unwrap_err().code,
+            Code::NotAConfig
+        );
+    }
+
+    #[test]
+    fn settings_read_string_and_xml() {
+        let t = "<configuration><applicationSettings><s.Settings>\
+            <setting name='a' serializeAs='String'><value>x &amp; y</value></setting>\
+            <setting name='b' serializeAs='Xml'><value>\r\n<ArrayOfString/></value></setting>\
+            <setting name='c' serializeAs='String'><value><![CDATA[z]]></value></setting>\
+            <setting name='a' serializeAs='String'><value>last</value></setting>\
+            </s.Settings></applicationSettings></configuration>";
+        let doc = parse(t, FileId(0), "t").unwrap();
+        let secs = settings_sections(
+            t,
+            doc.root_element(),
+            &["applicationSettings".into()],
+            FileId(0),
+            "t",
+        );
+        let s = &secs[0].settings;
+        assert_eq!((s[0].name, s[0].value.as_str()), ("a", "last"));
+        assert_eq!(s[1].value, "\n<ArrayOfString/>");
+        assert!(!s[2].plain);
+        assert_eq!(secs[0].duplicates.len(), 1);
+    }
+}

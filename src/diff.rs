@@ -1,0 +1,119 @@
+//! Diff: the unified diff from NEW to the merged text, for review and for `patch`.
+//!
+//! Owns the diff text, git-style headers and secret masking of printed lines. It never decides what
+//! changes; it renders a [`Migration`].
+
+use similar::{ChangeTag, TextDiff};
+
+use crate::diag::mask;
+use crate::merge::Migration;
+
+/// A rendered diff.
+#[derive(Debug, Clone, Default)]
+pub struct RenderedDiff {
+    pub text: String,
+    /// True when a secret was masked in a printed line.
+    pub masked: bool,
+    /// True when the text is NEW's bytes (UTF-8), so `patch` applies it to the file itself.
+    pub byte_exact: bool,
+}
+
+impl RenderedDiff {
+    /// True when `patch` turns NEW's bytes into exactly the merged bytes.
+    pub fn applies_with_patch(&self) -> bool {
+        self.byte_exact && !self.masked
+    }
+}
+
+/// The path a header shows: relative, with forward slashes, so `patch -p1` finds it.
+fn header_path(name: &str) -> String {
+    let p = name.replace('\\', "/");
+    let p = p.trim_start_matches("./").trim_start_matches('/');
+    p.to_string()
+}
+
+/// Renders the unified diff NEW -> merged with 3 lines of context.
+pub fn unified(m: &Migration, show_secrets: bool) -> RenderedDiff {
+    let bom = if m.new_encoding.bom && m.new_encoding.is_ascii_compatible() {
+        "\u{FEFF}"
+    } else {
+        ""
+    };
+    let byte_exact = {
+        let mut b = bom.as_bytes().to_vec();
+        b.extend_from_slice(m.merged_text.as_bytes());
+        b == m.output
+    };
+    if !m.changed() {
+        return RenderedDiff {
+            text: String::new(),
+            masked: false,
+            byte_exact,
+        };
+    }
+    let a = format!("{bom}{}", m.new_text);
+    let b = format!("{bom}{}", m.merged_text);
+    let (shown_a, shown_b) = if show_secrets {
+        (a.clone(), b.clone())
+    } else {
+        (
+            format!("{bom}{}", mask(&m.new_text, &m.new_secrets).0),
+            format!("{bom}{}", mask(&m.merged_text, &m.merged_secrets).0),
+        )
+    };
+    let lines_a: Vec<&str> = shown_a.split_inclusive('\n').collect();
+    let lines_b: Vec<&str> = shown_b.split_inclusive('\n').collect();
+    let diff = TextDiff::from_lines(a.as_str(), b.as_str());
+    let path = header_path(&m.sources.get(m.new).name);
+    let mut out = format!("diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n");
+    let mut masked = false;
+    for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
+        out.push_str(&format!("{}\n", hunk.header()));
+        for change in hunk.iter_changes() {
+            let (sign, line) = match change.tag() {
+                ChangeTag::Equal => (' ', change.old_index().and_then(|i| lines_a.get(i))),
+                ChangeTag::Delete => ('-', change.old_index().and_then(|i| lines_a.get(i))),
+                ChangeTag::Insert => ('+', change.new_index().and_then(|i| lines_b.get(i))),
+            };
+            let line = line.copied().unwrap_or(change.value());
+            masked |= line != change.value();
+            out.push(sign);
+            out.push_str(line);
+            if change.missing_newline() {
+                out.push_str("\n\\ No newline at end of file\n");
+            }
+        }
+    }
+    RenderedDiff {
+        text: out,
+        masked,
+        byte_exact,
+    }
+}
+
+impl RenderedDiff {
+    /// Notes that tell the user why this diff will not apply with `patch`, if it will not.
+    pub fn notes(&self, m: &Migration) -> Vec<crate::diag::Diagnostic> {
+        use crate::diag::{Code, Diagnostic};
+        let mut out = Vec::new();
+        if self.text.is_empty() {
+            return out;
+        }
+        if !self.byte_exact {
+            out.push(
+                Diagnostic::new(
+                    Code::TextDiff,
+                    format!("NEW is stored as {}: the diff shows its text in UTF-8 and does not apply with patch", m.new_encoding.describe()),
+                )
+                .with_help("write the merged file with -o OUT or --in-place instead"),
+            );
+        }
+        if self.masked {
+            out.push(
+                Diagnostic::new(Code::SecretsMasked, "secret values are shown as *** in the diff, so it does not apply with patch")
+                    .with_help("write the merged file with -o OUT or --in-place, or add --show-secrets to print them"),
+            );
+        }
+        out
+    }
+}

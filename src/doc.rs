@@ -1,0 +1,340 @@
+//! Document model: parsing with roxmltree, and where things sit in the original text.
+//!
+//! Owns the XML-level facts the editor needs: tag boundaries, quote characters, indentation and the slot
+//! where a new child element goes. It knows nothing about .NET configuration semantics and never builds
+//! text from a tree: it only measures the original.
+
+use std::ops::Range;
+
+use roxmltree::{Document, Node, ParsingOptions};
+
+use crate::diag::{offset_of, Code, Diagnostic, FileId};
+use crate::edit::{eol_before, first_eol, indent_before};
+
+/// Upper bound on nodes per document: far above any real web.config, low enough to bound memory.
+pub const NODES_LIMIT: u32 = 5_000_000;
+
+/// Parses `text` strictly (no DTD, no external entities) and turns a failure into a diagnostic pointing
+/// at the line and column roxmltree reports.
+pub fn parse<'t>(text: &'t str, file: FileId, name: &str) -> Result<Document<'t>, Diagnostic> {
+    let options = ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: NODES_LIMIT,
+        ..ParsingOptions::default()
+    };
+    Document::parse_with_options(text, options).map_err(|e| {
+        let pos = e.pos();
+        let at = offset_of(text, pos.row as usize, pos.col as usize);
+        let end = next_char_end(text, at);
+        let help = match e {
+            roxmltree::Error::DtdDetected => {
+                "web.config files have no DTD; remove the <!DOCTYPE ...> declaration".to_string()
+            }
+            roxmltree::Error::NodesLimitReached => {
+                format!(
+                    "the file has more than {NODES_LIMIT} nodes, far more than any real web.config"
+                )
+            }
+            _ => {
+                "fix the XML at this position (an editor with XML validation helps), then run again"
+                    .to_string()
+            }
+        };
+        Diagnostic::new(
+            Code::MalformedXml,
+            format!("{name} is not well-formed XML: {e}"),
+        )
+        .with_label(file, at..end, "here")
+        .with_help(help)
+    })
+}
+
+fn next_char_end(text: &str, at: usize) -> usize {
+    text[at..].chars().next().map_or(at, |c| at + c.len_utf8())
+}
+
+/// Offset just after the `>` that ends `node`'s start tag.
+pub fn start_tag_end(text: &str, node: Node) -> usize {
+    let start = node.range().start;
+    let mut quote: Option<u8> = None;
+    for (i, &b) in text.as_bytes()[start..node.range().end].iter().enumerate() {
+        match (quote, b) {
+            (Some(q), b) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(b),
+            (None, b'>') => return start + i + 1,
+            _ => {}
+        }
+    }
+    node.range().end
+}
+
+/// True for `<x/>` and `<x />`.
+pub fn is_self_closing(text: &str, node: Node) -> bool {
+    start_tag_end(text, node) == node.range().end && text[..node.range().end].ends_with("/>")
+}
+
+/// The bytes between an element's start tag and its end tag (empty at the end for `<x/>`).
+pub fn content_range(text: &str, node: Node) -> Range<usize> {
+    let open_end = start_tag_end(text, node);
+    if is_self_closing(text, node) {
+        return open_end..open_end;
+    }
+    let close_start = text[..node.range().end]
+        .rfind("</")
+        .unwrap_or(open_end)
+        .max(open_end);
+    open_end..close_start
+}
+
+/// The raw source text of an element's qualified name.
+pub fn tag_name<'t>(text: &'t str, node: Node) -> &'t str {
+    let start = node.range().start + 1;
+    let rest = &text[start..node.range().end];
+    let len = rest
+        .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
+        .unwrap_or(rest.len());
+    &rest[..len]
+}
+
+/// An attribute of `node` by local name, as the original text spells it.
+pub struct RawAttr {
+    pub value: String,
+    /// Byte range of the value between the quotes.
+    pub value_range: Range<usize>,
+    pub quote: char,
+}
+
+pub fn attr(text: &str, node: Node, name: &str) -> Option<RawAttr> {
+    let a = node.attributes().find(|a| a.name() == name)?;
+    let value_range = a.range_value();
+    let quote = text
+        .as_bytes()
+        .get(value_range.end)
+        .copied()
+        .map(char::from)?;
+    if quote != '"' && quote != '\'' {
+        return None;
+    }
+    Some(RawAttr {
+        value: a.value().to_string(),
+        value_range,
+        quote,
+    })
+}
+
+/// The quote character `node` uses for its attributes (double when it has none).
+pub fn quote_of(text: &str, node: Node) -> char {
+    node.attributes()
+        .next()
+        .and_then(|a| text.as_bytes().get(a.range_value().end).copied())
+        .map_or('"', char::from)
+}
+
+/// Offset just after an element's last attribute (or its name when it has none).
+pub fn after_attributes(text: &str, node: Node) -> usize {
+    node.attributes()
+        .last()
+        .map_or(node.range().start + 1 + tag_name(text, node).len(), |a| {
+            a.range().end
+        })
+}
+
+/// The element children of `node`.
+pub fn elements<'a, 'i>(node: Node<'a, 'i>) -> impl Iterator<Item = Node<'a, 'i>> {
+    node.children().filter(|n| n.is_element())
+}
+
+/// The first element child with local name `name`.
+pub fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
+    elements(node).find(|n| n.tag_name().name() == name)
+}
+
+/// The indentation one nesting level adds in this document (two spaces when nothing shows it).
+pub fn indent_unit(text: &str, doc: &Document) -> String {
+    let root = doc.root_element();
+    let root_indent = indent_before(text, root.range().start).unwrap_or("");
+    for c in elements(root) {
+        if let Some(ind) = indent_before(text, c.range().start) {
+            if let Some(unit) = ind.strip_prefix(root_indent).filter(|u| !u.is_empty()) {
+                return unit.to_string();
+            }
+        }
+    }
+    "  ".to_string()
+}
+
+/// Where a new last child element of a parent goes, and the layout it copies.
+pub struct Slot {
+    /// The range to replace: empty (an insertion) except for a self-closing parent, whose `/>` is replaced.
+    pub range: Range<usize>,
+    /// The line break to use.
+    pub eol: &'static str,
+    /// Indentation of the new child.
+    pub indent: String,
+    /// Text before the child (line break and indentation, or the reopened parent's `>`).
+    pub before: String,
+    /// Text after the child (the parent's closing tag for a self-closing parent).
+    pub after: String,
+}
+
+impl Slot {
+    /// The complete splice text for one inserted element.
+    pub fn wrap(&self, element: &str) -> String {
+        format!("{}{}{}", self.before, element, self.after)
+    }
+}
+
+fn parent_layout(text: &str, parent: Node, unit: &str) -> (String, String, &'static str) {
+    let parent_indent = indent_before(text, parent.range().start)
+        .unwrap_or("")
+        .to_string();
+    let eol = if parent.range().start == 0 {
+        first_eol(text)
+    } else {
+        eol_before(text, parent.range().start)
+    };
+    let indent = format!("{parent_indent}{unit}");
+    (parent_indent, indent, eol)
+}
+
+/// The slot after the last element child of `parent`, copying that child's indentation and line break.
+pub fn last_child_slot(text: &str, parent: Node, unit: &str) -> Slot {
+    if let Some(last) = elements(parent).last() {
+        let start = last.range().start;
+        if let Some(indent) = indent_before(text, start) {
+            let eol = eol_before(text, start);
+            let at = last.range().end;
+            return Slot {
+                range: at..at,
+                eol,
+                indent: indent.to_string(),
+                before: format!("{eol}{indent}"),
+                after: String::new(),
+            };
+        }
+        // The last child shares its line with other markup: continue on that line.
+        let at = last.range().end;
+        let (_, indent, eol) = parent_layout(text, parent, unit);
+        return Slot {
+            range: at..at,
+            eol,
+            indent,
+            before: String::new(),
+            after: String::new(),
+        };
+    }
+    empty_parent_slot(text, parent, unit, false)
+}
+
+/// The slot before the first child of `parent` (for elements .NET wants first, like configSections).
+pub fn first_child_slot(text: &str, parent: Node, unit: &str) -> Slot {
+    if elements(parent).next().is_none() {
+        return empty_parent_slot(text, parent, unit, true);
+    }
+    let (_, indent, eol) = parent_layout(text, parent, unit);
+    let at = start_tag_end(text, parent);
+    Slot {
+        range: at..at,
+        eol,
+        indent: indent.clone(),
+        before: format!("{eol}{indent}"),
+        after: String::new(),
+    }
+}
+
+fn empty_parent_slot(text: &str, parent: Node, unit: &str, _first: bool) -> Slot {
+    let (parent_indent, indent, eol) = parent_layout(text, parent, unit);
+    if is_self_closing(text, parent) {
+        let end = parent.range().end;
+        let slash = text[..end - 1].rfind('/').unwrap_or(end - 2);
+        let name = tag_name(text, parent);
+        return Slot {
+            range: slash..end,
+            eol,
+            indent: indent.clone(),
+            before: format!(">{eol}{indent}"),
+            after: format!("{eol}{parent_indent}</{name}>"),
+        };
+    }
+    let content = content_range(text, parent);
+    let at = content.start;
+    let after = if text[content].contains('\n') {
+        String::new()
+    } else {
+        format!("{eol}{parent_indent}")
+    };
+    Slot {
+        range: at..at,
+        eol,
+        indent: indent.clone(),
+        before: format!("{eol}{indent}"),
+        after,
+    }
+}
+
+/// Lays out nested lines as one block: the first line goes where the slot is; each later line starts on
+/// a new line with `indent` plus `depth` units.
+pub fn block(lines: &[(usize, String)], indent: &str, unit: &str, eol: &str) -> String {
+    let mut out = String::new();
+    for (i, (depth, line)) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push_str(eol);
+            out.push_str(indent);
+            for _ in 0..*depth {
+                out.push_str(unit);
+            }
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_doc(text: &str, f: impl FnOnce(&Document)) {
+        let doc = parse(text, FileId(0), "t").unwrap();
+        f(&doc)
+    }
+
+    #[test]
+    fn tag_boundaries() {
+        let t = "<a x='>'><b/><c y=\"1\" /></a>";
+        with_doc(t, |d| {
+            let a = d.root_element();
+            assert_eq!(start_tag_end(t, a), 9);
+            assert_eq!(&t[content_range(t, a)], "<b/><c y=\"1\" />");
+            let b = child(a, "b").unwrap();
+            assert!(is_self_closing(t, b));
+            let c = child(a, "c").unwrap();
+            assert_eq!(quote_of(t, c), '"');
+            assert_eq!(&t[after_attributes(t, c)..c.range().end], " />");
+        });
+    }
+
+    #[test]
+    fn slots_copy_neighbours() {
+        let t = "<r>\r\n\t<s>\r\n\t\t<add k='1'/>\r\n\t</s>\r\n\t<e/>\r\n</r>";
+        with_doc(t, |d| {
+            let r = d.root_element();
+            assert_eq!(indent_unit(t, d), "\t");
+            let s = child(r, "s").unwrap();
+            let slot = last_child_slot(t, s, "\t");
+            assert_eq!(slot.before, "\r\n\t\t");
+            let e = child(r, "e").unwrap();
+            let slot = last_child_slot(t, e, "\t");
+            let mut out = t.to_string();
+            out.replace_range(slot.range.clone(), &slot.wrap("<x/>"));
+            assert!(out.contains("\t<e>\r\n\t\t<x/>\r\n\t</e>"), "{out:?}");
+        });
+    }
+
+    #[test]
+    fn parse_error_points_at_line_and_column() {
+        let e = parse("<a>\n  <b>\n</a>", FileId(0), "f").unwrap_err();
+        assert_eq!(e.code, Code::MalformedXml);
+        assert!(e.labels[0].span.start > 3);
+    }
+}

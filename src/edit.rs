@@ -1,0 +1,179 @@
+//! Edits: splices of the original text, and the small facts about layout that inserted text copies.
+//!
+//! Knows byte ranges, XML escaping and indentation; knows nothing about configuration semantics and never
+//! re-serialises a tree. Applying an empty edit list returns the original text unchanged.
+
+use std::ops::Range;
+
+/// Replace `range` of the original text by `text` (an empty range inserts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Splice {
+    pub range: Range<usize>,
+    pub text: String,
+}
+
+/// An ordered set of non-overlapping splices of one text.
+#[derive(Debug, Clone, Default)]
+pub struct Edits {
+    splices: Vec<Splice>,
+}
+
+impl Edits {
+    pub fn new() -> Self {
+        Edits::default()
+    }
+
+    pub fn replace(&mut self, range: Range<usize>, text: impl Into<String>) {
+        self.splices.push(Splice {
+            range,
+            text: text.into(),
+        });
+    }
+
+    pub fn insert(&mut self, at: usize, text: impl Into<String>) {
+        self.replace(at..at, text);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.splices.is_empty()
+    }
+
+    pub fn splices(&self) -> &[Splice] {
+        &self.splices
+    }
+
+    /// Applies every splice to `original`. Insertions at the same offset keep the order they were added
+    /// in. Overlapping replacements are a bug in the caller and panic in debug builds; in release the
+    /// later one is dropped rather than corrupting the text.
+    pub fn apply(&self, original: &str) -> String {
+        let mut order: Vec<&Splice> = self.splices.iter().collect();
+        order.sort_by_key(|s| (s.range.start, s.range.end));
+        let mut out = String::with_capacity(
+            original.len() + order.iter().map(|s| s.text.len()).sum::<usize>(),
+        );
+        let mut pos = 0;
+        for s in order {
+            if s.range.start < pos {
+                debug_assert!(false, "overlapping splices at {:?}", s.range);
+                continue;
+            }
+            out.push_str(&original[pos..s.range.start]);
+            out.push_str(&s.text);
+            pos = s.range.end;
+        }
+        out.push_str(&original[pos..]);
+        out
+    }
+}
+
+/// Escapes a decoded value for an attribute delimited by `quote`. Tabs and line breaks become character
+/// references, since attribute-value normalisation would otherwise turn them into spaces.
+pub fn escape_attr(value: &str, quote: char) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '"' if quote == '"' => out.push_str("&quot;"),
+            '\'' if quote == '\'' => out.push_str("&apos;"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes a decoded value for element content. `\r` becomes a reference so it survives line-ending
+/// normalisation.
+pub fn escape_text(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\r' => out.push_str("&#13;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Start of the line holding `pos`.
+pub fn line_start(text: &str, pos: usize) -> usize {
+    text[..pos].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// The whitespace before `pos` on its line, when only whitespace precedes it there.
+pub fn indent_before(text: &str, pos: usize) -> Option<&str> {
+    let start = line_start(text, pos);
+    let lead = &text[start..pos];
+    lead.chars().all(|c| c == ' ' || c == '\t').then_some(lead)
+}
+
+/// The line break that ends the line before the one holding `pos`, or the text's first line break.
+pub fn eol_before(text: &str, pos: usize) -> &'static str {
+    let start = line_start(text, pos);
+    if start >= 2 && &text[start - 2..start] == "\r\n" {
+        "\r\n"
+    } else if start >= 1 {
+        "\n"
+    } else {
+        first_eol(text)
+    }
+}
+
+/// The first line break used in `text` (LF when there is none).
+pub fn first_eol(text: &str) -> &'static str {
+    match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
+}
+
+/// Rewrites every line break of `text` as `eol`.
+pub fn with_eol(text: &str, eol: &str) -> String {
+    let lf = text.replace("\r\n", "\n");
+    if eol == "\n" {
+        lf
+    } else {
+        lf.replace('\n', eol)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apply_keeps_untouched_bytes_and_insert_order() {
+        let mut e = Edits::new();
+        e.insert(3, "X");
+        e.replace(0..1, "A");
+        e.insert(3, "Y");
+        assert_eq!(e.apply("abcdef"), "AbcXYdef");
+        assert_eq!(Edits::new().apply("same\r\n"), "same\r\n");
+    }
+
+    #[test]
+    fn escaping_depends_on_context() {
+        assert_eq!(escape_attr("a&b<c\"d'e>", '"'), "a&amp;b&lt;c&quot;d'e>");
+        assert_eq!(escape_attr("a\"b'c", '\''), "a\"b&apos;c");
+        assert_eq!(escape_attr("x\ty\r\n", '"'), "x&#9;y&#13;&#10;");
+        assert_eq!(escape_text("a<b>&\"c"), "a&lt;b&gt;&amp;\"c");
+    }
+
+    #[test]
+    fn layout_facts() {
+        let t = "<a>\r\n\t\t<b/>\n  x<c/>";
+        let b = t.find("<b").unwrap();
+        assert_eq!(indent_before(t, b), Some("\t\t"));
+        assert_eq!(eol_before(t, b), "\r\n");
+        let c = t.find("<c").unwrap();
+        assert_eq!(indent_before(t, c), None);
+        assert_eq!(eol_before(t, c), "\n");
+        assert_eq!(with_eol("a\nb\r\nc", "\r\n"), "a\r\nb\r\nc");
+    }
+}

@@ -1,0 +1,368 @@
+//! The `wcmigrate` command: parses arguments, calls the engine, picks a renderer, writes files.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use wcmigrate::diag::{render_human, Code, Diagnostic, HumanStyle, Sources, CODES};
+use wcmigrate::output::{backup_path, write_atomic};
+use wcmigrate::rules::{Rules, DEFAULT_RULES, DEFAULT_RULES_NAME};
+use wcmigrate::{diff, migrate, report, Input, Options};
+
+#[derive(Parser)]
+#[command(
+    name = "wcmigrate",
+    version,
+    about = "Migrate IIS web.config files from PhoneFactor Agent to Azure MFA Server, losslessly and by rules"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Merge OLD (the backup of the old web.config) into NEW (the fresh install) and print the diff.
+    Merge(MergeArgs),
+    /// List the rules and diagnostic codes.
+    Rules {
+        /// Rules file to list instead of the built-in set.
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(clap::Args)]
+struct MergeArgs {
+    /// The admin's backup of the old web.config.
+    old: PathBuf,
+    /// The web.config of the fresh install.
+    new: PathBuf,
+    /// Write the merged file here (atomically).
+    #[arg(short = 'o', long = "output", value_name = "OUT", conflicts_with_all = ["in_place", "check"])]
+    output: Option<PathBuf>,
+    /// Rewrite NEW (atomically), keeping the original as NEW.bak.
+    #[arg(long, conflicts_with = "check")]
+    in_place: bool,
+    /// With --in-place: overwrite an existing NEW.bak.
+    #[arg(long, requires = "in_place")]
+    force: bool,
+    /// Write nothing; exit 1 when NEW differs from what the merge would produce.
+    #[arg(long)]
+    check: bool,
+    /// Virtual directory of the Web Service SDK on the new server.
+    #[arg(long, value_name = "NAME")]
+    sdk_vdir: Option<String>,
+    /// Virtual directory of the User Portal on the new server.
+    #[arg(long, value_name = "NAME")]
+    portal_vdir: Option<String>,
+    /// Virtual directory of the Mobile App Web Service on the new server.
+    #[arg(long, value_name = "NAME")]
+    mobile_vdir: Option<String>,
+    /// Rules file (TOML) to use instead of the built-in set.
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
+    /// Output format: a unified diff on stdout and diagnostics on stderr, or one JSON report on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Print secret values (passwords, keys, connection strings) instead of ***.
+    #[arg(long)]
+    show_secrets: bool,
+    /// Colour diagnostics: auto = only on a terminal and without NO_COLOR.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+    /// Refuse inputs larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    max_size: u64,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Merge(args) => merge(&args),
+        Command::Rules { rules } => list_rules(rules.as_deref()),
+    }
+}
+
+fn color_enabled(color: Color) -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    match color {
+        _ if no_color => false,
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal(),
+    }
+}
+
+/// Prints diagnostics and returns exit code 2.
+fn fail(diags: &[Diagnostic], sources: &Sources, style: HumanStyle, format: Format) -> ExitCode {
+    match format {
+        Format::Human => eprint!("{}", render_human(diags, sources, style)),
+        Format::Json => {
+            let json: Vec<_> = diags.iter().map(|d| d.to_json(sources)).collect();
+            let doc = serde_json::json!({ "ok": false, "diagnostics": json });
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+    }
+    ExitCode::from(2)
+}
+
+fn read_input(path: &Path, max_size: u64, sources: &mut Sources) -> Result<Input, Diagnostic> {
+    let name = path.display().to_string();
+    let unreadable = |e: std::io::Error| {
+        Diagnostic::new(Code::Unreadable, format!("cannot read {name}: {e}"))
+            .with_help("check the path and that you may read the file")
+    };
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
+    if meta.is_dir() {
+        return Err(Diagnostic::new(
+            Code::Unreadable,
+            format!("{name} is a folder, not a web.config file"),
+        )
+        .with_help("give the path of the web.config file itself"));
+    }
+    if meta.len() > max_size {
+        return Err(Diagnostic::new(
+            Code::TooLarge,
+            format!(
+                "{name} is {} bytes, more than --max-size {max_size}",
+                meta.len()
+            ),
+        )
+        .with_help("real web.config files are far smaller; check the path, or raise --max-size"));
+    }
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    let _ = sources;
+    Ok(Input {
+        name,
+        bytes,
+        dir: path.parent().map(|p| {
+            if p.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                p.to_path_buf()
+            }
+        }),
+    })
+}
+
+fn load_rules(path: Option<&Path>, sources: &mut Sources) -> Result<(Rules, String), Diagnostic> {
+    match path {
+        None => Ok((Rules::builtin(), DEFAULT_RULES_NAME.to_string())),
+        Some(p) => {
+            let name = p.display().to_string();
+            let text = std::fs::read_to_string(p).map_err(|e| {
+                Diagnostic::new(
+                    Code::Unreadable,
+                    format!("cannot read rules file {name}: {e}"),
+                )
+                .with_help("check the --rules path")
+            })?;
+            let id = sources.add(&name, text.clone());
+            Ok((Rules::parse(&text, id)?, name))
+        }
+    }
+}
+
+fn merge(args: &MergeArgs) -> ExitCode {
+    let style = HumanStyle {
+        color: color_enabled(args.color),
+        show_secrets: args.show_secrets,
+    };
+    let mut pre = Sources::default();
+    let (rules, rules_name) = match load_rules(args.rules.as_deref(), &mut pre) {
+        Ok(r) => r,
+        Err(d) => return fail(&[d], &pre, style, args.format),
+    };
+    let mut inputs = Vec::new();
+    for p in [&args.old, &args.new] {
+        match read_input(p, args.max_size, &mut pre) {
+            Ok(i) => inputs.push(i),
+            Err(d) => return fail(&[d], &pre, style, args.format),
+        }
+    }
+    let mut vdirs = BTreeMap::new();
+    for (option, value) in [
+        ("sdk-vdir", &args.sdk_vdir),
+        ("portal-vdir", &args.portal_vdir),
+        ("mobile-vdir", &args.mobile_vdir),
+    ] {
+        if let Some(v) = value {
+            vdirs.insert(option.to_string(), v.trim_matches(['/', '\\']).to_string());
+        }
+    }
+    let opts = Options {
+        vdirs,
+        show_secrets: args.show_secrets,
+    };
+    let m = match migrate(&inputs[0], &inputs[1], &rules, &opts) {
+        Ok(m) => m,
+        Err(f) => return fail(&f.diagnostics, &f.sources, style, args.format),
+    };
+    let rendered = diff::unified(&m, args.show_secrets);
+    let mut diags = m.diagnostics.clone();
+    diags.extend(rendered.notes(&m));
+
+    // Write first, so that a failed write is reported before anything claims success.
+    let mut wrote: Option<PathBuf> = None;
+    let mut write_err: Option<Diagnostic> = None;
+    let original = &inputs[1].bytes;
+    let unchanged_on_disk = || {
+        std::fs::read(&args.new)
+            .map(|b| &b == original)
+            .unwrap_or(false)
+    };
+    if let Some(out) = &args.output {
+        if !unchanged_on_disk() {
+            write_err = Some(input_changed(&args.new));
+        } else if let Err(e) = write_atomic(out, &m.output, Some(&args.new)) {
+            write_err = Some(write_failed(out, e));
+        } else {
+            wrote = Some(out.clone());
+        }
+    } else if args.in_place && m.changed() {
+        let bak = backup_path(&args.new);
+        if bak.exists() && !args.force {
+            write_err = Some(
+                Diagnostic::new(
+                    Code::BackupExists,
+                    format!(
+                        "{} already exists; --in-place will not overwrite an earlier backup",
+                        bak.display()
+                    ),
+                )
+                .with_help("move that backup somewhere safe, or add --force to replace it"),
+            );
+        } else if !unchanged_on_disk() {
+            write_err = Some(input_changed(&args.new));
+        } else if let Err(e) = write_atomic(&bak, original, Some(&args.new)) {
+            write_err = Some(write_failed(&bak, e));
+        } else if let Err(e) = write_atomic(&args.new, &m.output, None) {
+            write_err = Some(write_failed(&args.new, e));
+        } else {
+            wrote = Some(args.new.clone());
+        }
+    }
+    if let Some(e) = write_err {
+        diags.insert(0, e);
+        return fail(&diags, &m.sources, style, args.format);
+    }
+
+    match args.format {
+        Format::Json => {
+            let mut r = report::report(&m, &rules_name, &rendered, args.show_secrets);
+            r.diagnostics = diags.iter().map(|d| d.to_json(&m.sources)).collect();
+            r.totals = report::totals(r.changes.len(), &r.diagnostics);
+            let mut out = std::io::stdout().lock();
+            let _ = serde_json::to_writer_pretty(&mut out, &r);
+            let _ = writeln!(out);
+        }
+        Format::Human => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(rendered.text.as_bytes());
+            let _ = out.flush();
+            eprint!("{}", render_human(&diags, &m.sources, style));
+            eprintln!("{}", summary(&m, &diags, wrote.as_deref(), args.check));
+        }
+    }
+    if args.check && m.changed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn input_changed(new: &Path) -> Diagnostic {
+    Diagnostic::new(
+        Code::InputChanged,
+        format!(
+            "{} changed on disk while wcmigrate ran; nothing was written",
+            new.display()
+        ),
+    )
+    .with_help("run wcmigrate again once nothing else edits the file")
+}
+
+fn write_failed(path: &Path, e: std::io::Error) -> Diagnostic {
+    Diagnostic::new(
+        Code::WriteFailed,
+        format!("cannot write {}: {e}; nothing was changed", path.display()),
+    )
+    .with_help("check that the folder exists, is writable and has free space")
+}
+
+fn summary(
+    m: &wcmigrate::Migration,
+    diags: &[Diagnostic],
+    wrote: Option<&Path>,
+    check: bool,
+) -> String {
+    let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in &m.changes {
+        *by_rule.entry(c.rule.as_str()).or_default() += 1;
+    }
+    let rules: Vec<String> = by_rule.iter().map(|(r, n)| format!("{r} x{n}")).collect();
+    let warnings = diags
+        .iter()
+        .filter(|d| d.severity() == wcmigrate::diag::Severity::Warning)
+        .count();
+    let notes = diags
+        .iter()
+        .filter(|d| d.severity() == wcmigrate::diag::Severity::Note)
+        .count();
+    let what = match (wrote, m.changed(), check) {
+        (_, false, _) => "NEW is already migrated; nothing to change".to_string(),
+        (_, true, true) => "NEW needs migrating (--check)".to_string(),
+        (Some(p), true, _) => format!("wrote {}", p.display()),
+        (None, true, _) => "dry run: nothing written (use -o OUT or --in-place)".to_string(),
+    };
+    let changes = if rules.is_empty() {
+        format!("{} changes", m.changes.len())
+    } else {
+        format!("{} changes ({})", m.changes.len(), rules.join(", "))
+    };
+    format!("wcmigrate: {changes}, {warnings} warnings, {notes} notes; {what}")
+}
+
+fn list_rules(path: Option<&Path>) -> ExitCode {
+    let mut sources = Sources::default();
+    let (rules, name) = match load_rules(path, &mut sources) {
+        Ok(r) => r,
+        Err(d) => {
+            return fail(
+                &[d],
+                &sources,
+                HumanStyle {
+                    color: color_enabled(Color::Auto),
+                    show_secrets: false,
+                },
+                Format::Human,
+            )
+        }
+    };
+    let _ = DEFAULT_RULES;
+    println!("Rules ({name}):");
+    for r in &rules.rules {
+        println!("  {}  {:<28} {}", r.code, r.name, r.summary);
+    }
+    println!("\nDiagnostics:");
+    for c in CODES {
+        println!("  {}  {:<28} {}", c.code, c.name, c.summary);
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,81 @@
+//! Report: the JSON form of one migration, for tools and review.
+//!
+//! Owns the report schema. Secret values are masked here unless the user asked to see them; it never
+//! changes the migration it describes.
+
+use serde::Serialize;
+
+use crate::diag::{JsonDiagnostic, Severity};
+use crate::diff::RenderedDiff;
+use crate::merge::{Change, Migration};
+use crate::secrets::shown;
+
+/// Counts of one migration.
+#[derive(Debug, Default, Clone, Copy, Serialize)]
+pub struct Totals {
+    pub changes: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+}
+
+/// The JSON report of `wcmigrate merge --format json`.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub old: String,
+    pub new: String,
+    pub rules: String,
+    pub encoding: String,
+    pub changed: bool,
+    pub totals: Totals,
+    pub changes: Vec<Change>,
+    pub diagnostics: Vec<JsonDiagnostic>,
+    pub diff: String,
+    /// True when `diff` applies with `patch` to NEW's bytes to give the merged file.
+    pub diff_applies: bool,
+}
+
+/// Counts diagnostics by severity.
+pub fn totals(changes: usize, diags: &[JsonDiagnostic]) -> Totals {
+    let count = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
+    Totals {
+        changes,
+        errors: count(Severity::Error),
+        warnings: count(Severity::Warning),
+        notes: count(Severity::Note),
+    }
+}
+
+/// Builds the report of a migration.
+pub fn report(m: &Migration, rules_name: &str, diff: &RenderedDiff, show_secrets: bool) -> Report {
+    let changes: Vec<Change> = m
+        .changes
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            c.before = c
+                .before
+                .as_deref()
+                .map(|v| shown(v, c.secret, show_secrets));
+            c.after = shown(&c.after, c.secret, show_secrets);
+            c
+        })
+        .collect();
+    let diagnostics: Vec<JsonDiagnostic> = m
+        .diagnostics
+        .iter()
+        .map(|d| d.to_json(&m.sources))
+        .collect();
+    Report {
+        old: m.sources.get(m.old).name.clone(),
+        new: m.sources.get(m.new).name.clone(),
+        rules: rules_name.to_string(),
+        encoding: m.new_encoding.describe(),
+        changed: m.changed(),
+        totals: totals(changes.len(), &diagnostics),
+        changes,
+        diagnostics,
+        diff: diff.text.clone(),
+        diff_applies: diff.applies_with_patch(),
+    }
+}
