@@ -157,6 +157,8 @@ impl<'a, 'i> AppSettings<'a, 'i> {
                     match index.get(&k) {
                         Some(&i) => {
                             let earlier = &self.entries[i];
+                            // A `file=` source overriding the inline section is how .NET means it: no warning.
+                            let same_file = earlier.file == file;
                             let d = Diagnostic::new(
                                 Code::DuplicateKey,
                                 format!("{file_name}: appSettings key `{key}` is added again; this later value wins, as in .NET"),
@@ -164,7 +166,9 @@ impl<'a, 'i> AppSettings<'a, 'i> {
                             .with_label(file, n.range(), "this one wins")
                             .with_label(earlier.file, earlier.node.range(), "earlier")
                             .with_help("delete one of the two <add> elements so the file says what it means");
-                            self.duplicates.push(d);
+                            if same_file {
+                                self.duplicates.push(d);
+                            }
                             let e = &mut self.entries[i];
                             e.value = value;
                             e.node = n;

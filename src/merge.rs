@@ -1361,11 +1361,24 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
         let old_decl = section_declaration(old_doc, group, section);
         let quote = sibling.map_or('"', |s| quote_of(self.new_text, s));
         // NEW's types win: copy the sibling's type, else OLD's, else the framework default.
-        let ty = sibling
-            .and_then(|s| s.attribute("type"))
-            .or_else(|| old_decl.and_then(|d| d.attribute("type")))
-            .unwrap_or(DEFAULT_SECTION_TYPE)
-            .to_string();
+        // Types copied from OLD follow NEW's framework: 2.0.0.0 becomes 4.0.0.0 when NEW is a .NET 4 config.
+        let net4 = self.new_text.contains("Version=4.0.0.0")
+            || self.new_text.contains("targetFramework=\"4");
+        let raise = |t: &str| {
+            if net4 {
+                t.replace("Version=2.0.0.0", "Version=4.0.0.0")
+            } else {
+                t.to_string()
+            }
+        };
+        let ty = match sibling.and_then(|s| s.attribute("type")) {
+            Some(t) => t.to_string(),
+            None => raise(
+                old_decl
+                    .and_then(|d| d.attribute("type"))
+                    .unwrap_or(DEFAULT_SECTION_TYPE),
+            ),
+        };
         let mut attrs = vec![
             self.attr_text("name", section, None, quote),
             self.attr_text("type", &ty, None, quote),
@@ -1394,7 +1407,7 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
             let gty = old_group
                 .and_then(|g| g.attribute("type"))
                 .unwrap_or(DEFAULT_GROUP_TYPE);
-            let gty = gty.replace("Version=2.0.0.0", "Version=4.0.0.0");
+            let gty = raise(gty);
             let open = format!(
                 "<sectionGroup {} {}>",
                 self.attr_text("name", group, None, quote),

@@ -1,56 +1,59 @@
 // cfgdump.cs - the .NET configuration oracle for wcmigrate's tests.
 //
-// For each config file it loads the file through System.Configuration
-// (ConfigurationManager.OpenMappedExeConfiguration, as Mono implements it) and prints ONE JSON line
-// (UTF-8, no BOM):
+// Loads each config file through System.Configuration (ConfigurationManager.OpenMappedExeConfiguration,
+// Mono's implementation) and prints ONE JSON line per file (UTF-8, no BOM):
 //   {"file":"<path>","ok":true,"appSettings":{"<key>":"<value>",...},"connectionStrings":{"<name>":"<cs>",...},
 //    "applicationSettings":{"<section>":{"<setting>":"<value>",...}},"userSettings":{...}}
 // or, when the .NET Framework 4.x would refuse the file:
 //   {"file":"<path>","ok":false,"error":"<message>","line":<n>|null}
-// Exit code: 0 when every file loaded, 1 when any did not, 2 on bad usage.
+// Exit code: 0 when every file loaded, 1 when any did not, 2 without arguments.
 //
 // Build: mcs -r:System.Configuration.dll -out:/tmp/cfgdump.exe tests/oracle/cfgdump.cs
 // Run:   mono /tmp/cfgdump.exe FILE...        or        ls *.config | mono /tmp/cfgdump.exe -
 //
-// Output: values as decoded by the XML parser. appSettings: keys in the order .NET ends up with (see
-// 1.). connectionStrings: only entries this file defines (machine.config's LocalSqlServer is left
-// out unless the file re-adds it). applicationSettings/userSettings: each section of the group that is
-// present; serializeAs="Xml" gives the inner XML of <value>, trimmed; otherwise its text.
-// Sections reached through configSource="x" (and appSettings file="x") are read from x. <location>
-// with path "" or "." means this file (.NET); other paths are validated but not dumped.
+// Values are as decoded by the XML parser, in the order .NET ends up with. connectionStrings: only
+// the entries this file defines (machine.config's LocalSqlServer only if the file re-adds it).
+// applicationSettings/userSettings: each section of the group present in the file; serializeAs="Xml"
+// gives the inner XML of <value>, trimmed, any other serializeAs its text. A section with
+// configSource="x" (and appSettings file="x") is read from x. <location path="."> or path="" is this
+// file (.NET rule); other <location>s are validated, not dumped. Temporary files: $TMPDIR/cfgdump-PID.
 //
-// Mono 6.8 and .NET differ; the oracle answers as .NET would (raw-XML checks run before Mono):
+// Mono 6.8 and .NET differ; the oracle answers as .NET would (own raw-XML checks run before Mono):
 //  1. appSettings: Mono compares keys case-sensitively and accepts <add> without key. .NET
-//     (KeyValueConfigurationCollection) compares OrdinalIgnoreCase, requires key, ThrowOnDuplicate is
-//     false and internalAddToEnd is true. So in BaseAdd an <add> of an existing key REMOVES the old
-//     entry and APPENDS the new one: the last add wins, with ITS key spelling and position (not the
-//     first add's spelling, as one might expect). Hence the raw replay below: document order,
-//     add = remove-if-present + append, remove = delete, clear = delete all, then the entries of
-//     file="x" (relative to the config's folder, root <appSettings>, no attributes; ignored if missing).
-//  2. connectionStrings: Mono compares names case-sensitively; .NET uses OrdinalIgnoreCase and throws
-//     "The entry 'x' has already been added." unless the new element is identical (a re-add after
-//     <remove> replaces in place). Replayed the same way, with machine.config's LocalSqlServer inherited.
-//  3. Root element: Mono accepts any xmlns on <configuration>; .NET only none or
-//     http://schemas.microsoft.com/.NetConfiguration/v2.0 and no other attribute (e.g. xmlns:xdt).
-//  4. Declared sections: Mono's machine.config lacks some that .NET's declares (system.identityModel,
-//     uri, system.xml.serialization, system.web/fullTrustAssemblies, system.serviceModel/tracking...),
-//     and declares some .NET lacks (system.drawing, system.web/monoSettings). We always give Mono a
-//     temporary machine.config: Mono's own plus every missing .NET section as IgnoreSection, without
-//     Mono's extra LocalSqliteServer connection string. Our own check uses .NET's list (NetSections).
-//  5. Section placement: Mono accepts a section name found in ANY nested group (e.g. <compilation>
-//     directly under <configuration>); .NET requires it at its declared level. .NET allows an
-//     IgnoreSection (system.webServer, runtime...) to appear twice (e.g. at the top and in
-//     <location path=".">); Mono refuses. .NET forbids allowLocation="false" sections in <location>.
-//  6. <location>: Mono rejects path="." (very common in IIS configs: it means "this file" in .NET) and
-//     two <location>s with the same path (fine in .NET). Mono never reads <location> content through
-//     this API, so it gets a temporary copy in which every <location> has a unique dummy path; we
-//     validate locations ourselves (.NET's NormalizeLocationSubPath rules).
-//  7. configSource: .NET accepts only a relative path without '/' (subfolders as "sub\x.config"),
-//     which Mono on Linux cannot open; the copy given to Mono uses '/' (referenced files are copied).
-//  Encoding: UTF-8 (with or without BOM) and UTF-16 LE/BE with BOM load. A UTF-16 file whose XML
-//  declaration says encoding="utf-8" fails in System.Xml (same code in .NET): reported as ok:false.
-//  Not emulated: re-declaring a machine.config section with another type, allowDefinition /
-//  allowExeDefinition, locking, and contents of sections we do not read (system.web etc.).
+//     (KeyValueConfigurationCollection: OrdinalIgnoreCase, ThrowOnDuplicate=false,
+//     internalAddToEnd=true) requires key, and in BaseAdd an <add> of an existing key REMOVES the old
+//     entry and APPENDS the new one: the last add wins with ITS key spelling and position (NOT the
+//     first add's spelling). So we replay the raw XML: document order, add = remove-if-present +
+//     append, remove = delete, clear = delete all, then the same for file="x" (relative to the
+//     config's folder, root <appSettings> without attributes, silently ignored when missing).
+//  2. connectionStrings: Mono compares names case-sensitively; .NET (OrdinalIgnoreCase,
+//     ThrowOnDuplicate) throws "The entry 'x' has already been added." unless the new element is
+//     identical; a re-add after <remove> replaces in place. Replayed too, LocalSqlServer inherited.
+//  3. Root: Mono accepts any xmlns on <configuration>; .NET only none or
+//     http://schemas.microsoft.com/.NetConfiguration/v2.0, and no other attribute (e.g. xmlns:xdt).
+//  4. Declarations: Mono's machine.config lacks sections .NET's declares (system.identityModel,
+//     system.xml.serialization, system.data.*, system.web/fullTrustAssemblies, system.serviceModel/
+//     tracking...) and has some .NET lacks (system.drawing, system.web/monoSettings). Mono always gets
+//     a temporary machine.config = its own + each missing .NET section as System.Configuration.
+//     IgnoreSection - LocalSqliteServer (Mono-only). Our own check uses .NET's list (NetSections).
+//  5. Placement: Mono accepts a section found in ANY nested group (e.g. <compilation> right under
+//     <configuration>); .NET only at its declared level. .NET lets an IgnoreSection (system.webServer,
+//     runtime...) appear twice, e.g. at the top and in <location path=".">; Mono refuses (the copy
+//     Mono reads keeps the first of repeated top-level elements). .NET forbids allowLocation="false"
+//     sections (runtime, startup...) inside any <location>.
+//  6. <location>: Mono rejects path="." (common in IIS configs) and two <location>s with the same path
+//     (fine in .NET). Mono never reads <location> content here, so in its copy every <location> gets a
+//     unique dummy path; we check paths with .NET's NormalizeLocationSubPath rules.
+//  7. configSource: .NET accepts only a relative path without '/' (subfolder: "sub\x.config"), which
+//     Mono on Linux cannot open; the copy Mono reads uses '/' (referenced files are copied next to it).
+//  8. Client settings: SettingElementCollection is a BasicMap; a repeated setting name keeps the first
+//     position in .NET, Mono moves it last. Values come from Mono's ClientSettingsSection, the order
+//     from the raw XML, which is also the fallback when Mono cannot see the section (in <location>).
+// Encoding: UTF-8 (with or without BOM) and UTF-16 LE/BE with BOM load. A UTF-16 file whose XML
+// declaration says encoding="utf-8" fails in System.Xml (same code in .NET), so it is ok:false.
+// Not emulated: re-declaring a machine.config section with another type, allowDefinition /
+// allowExeDefinition, locks, and sections we do not read (system.web...: neither does .NET's
+// Configuration object until asked; an unloadable section type is not noticed).
 using System;
 using System.Collections.Generic;
 using System.Configuration;
@@ -139,7 +142,7 @@ static class CfgDump {
             }
         } finally {
             stdout.Flush();
-            if (tempDir != null && Environment.GetEnvironmentVariable("KEEP") == null) try { Directory.Delete(tempDir, true); } catch (IOException) {}
+            if (tempDir != null) try { Directory.Delete(tempDir, true); } catch (IOException) {}
         }
         return rc;
     }
@@ -201,7 +204,7 @@ static class CfgDump {
                 throw new ConfigError("It is an error to use a section registered as allowLocation=\"false\" in a location element.", e);
             HashSet<string> set;
             if (!seen.TryGetValue(loc ?? "", out set)) seen[loc ?? ""] = set = new HashSet<string>();
-            if (!set.Add(key) && !d.Ignorable) throw new ConfigError("Sections must only appear once per config file.", e);
+            if (!set.Add(key) && !d.Ignorable) throw new ConfigError("Sections must only appear once per config file (" + key + ").", e);
             if (!e.HasAttribute("configSource")) continue;
             var src = e.GetAttribute("configSource");
             if (e.Attributes.Count != 1 || Kids(e).Any())
@@ -265,11 +268,11 @@ static class CfgDump {
             if (e.Name == "add") Attrs(e, "name", "connectionString", "providerName"); else Attrs(e, "name");
             if (!e.HasAttribute("name")) throw new ConfigError("Required attribute 'name' not found.", e);
             var name = e.GetAttribute("name");
+            if (name == "") throw new ConfigError("The value for the property 'name' is not valid. The error is: The string must be at least 1 character long.", e);
             var old = items.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
             if (e.Name == "remove") { if (old != null) old.Removed = true; else items.Add(new Conn { Name = name, Removed = true }); continue; }
             if (!e.HasAttribute("connectionString")) throw new ConfigError("Required attribute 'connectionString' not found.", e);
-            var c2 = new Conn { Name = name, Value = e.GetAttribute("connectionString"),
-                                Provider = e.HasAttribute("providerName") ? e.GetAttribute("providerName") : "System.Data.SqlClient" };
+            var c2 = new Conn { Name = name, Value = e.GetAttribute("connectionString"), Provider = e.GetAttribute("providerName") };
             if (old == null) { items.Add(c2); continue; }
             if (!old.Removed && (old.Name != c2.Name || old.Value != c2.Value || old.Provider != c2.Provider))
                 throw new ConfigError("The entry '" + name + "' has already been added.", e);
@@ -331,11 +334,16 @@ static class CfgDump {
 
     // What Mono reads: the file itself, or a copy (see 6. and 7.) when it has a <location> or a configSource.
     static string MonoInput(string file, LineDoc doc) {
-        if (!Kids(doc.DocumentElement).Any(e => e.Name == "location") && doc.SelectNodes("//@configSource").Count == 0) return file;
+        var top = Kids(doc.DocumentElement).Select(e => e.Name).ToList();
+        if (!top.Contains("location") && top.Distinct().Count() == top.Count && doc.SelectNodes("//@configSource").Count == 0) return file;
         var copy = new XmlDocument { PreserveWhitespace = true };
         using (var stream = File.OpenRead(file)) copy.Load(stream);
         int n = 0;
-        foreach (var loc in Kids(copy.DocumentElement).Where(e => e.Name == "location").ToList()) loc.SetAttribute("path", "cfgdump-location-" + ++n);
+        var seen = new HashSet<string>();
+        foreach (var e in Kids(copy.DocumentElement).ToList()) {
+            if (e.Name == "location") e.SetAttribute("path", "cfgdump-location-" + ++n);
+            else if (!seen.Add(e.Name)) copy.DocumentElement.RemoveChild(e); // a repeated IgnoreSection (or group)
+        }
         var dir = Path.Combine(TempDir(), "in" + ++copies);
         Directory.CreateDirectory(dir);
         foreach (XmlAttribute a in copy.SelectNodes("//@configSource | //*[local-name()='appSettings']/@file")) {
@@ -391,6 +399,8 @@ static class CfgDump {
         if (ce != null) {
             message = ce.BareMessage;
             line = ce.Line > 0 ? ce.Line : ce.InnerException is XmlException ? ((XmlException)ce.InnerException).LineNumber : 0;
+            var m = System.Text.RegularExpressions.Regex.Match(message, @"^(.*) \([^()]* line (\d+)\)$"); // Mono's "... (file line n)"
+            if (m.Success) { message = m.Groups[1].Value; line = line > 0 ? line : int.Parse(m.Groups[2].Value); }
         }
         return "{\"file\":" + J(file) + ",\"ok\":false,\"error\":" + J(message) + ",\"line\":" + (line > 0 ? line.ToString() : "null") + "}";
     }
