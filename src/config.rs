@@ -119,7 +119,7 @@ pub struct AppEntry<'a, 'i> {
 /// appSettings as .NET resolves them.
 #[derive(Debug, Default)]
 pub struct AppSettings<'a, 'i> {
-    /// Effective entries, in the order their keys first appeared.
+    /// Effective entries, in .NET's order (a re-added key moves to the end).
     pub entries: Vec<AppEntry<'a, 'i>>,
     /// Keys deleted by `<remove>` or `<clear/>` and not added again, with the element that did it.
     pub removed: Vec<(String, Node<'a, 'i>, FileId)>,
@@ -169,10 +169,15 @@ impl<'a, 'i> AppSettings<'a, 'i> {
                             if same_file {
                                 self.duplicates.push(d);
                             }
-                            let e = &mut self.entries[i];
-                            e.value = value;
-                            e.node = n;
-                            e.file = file;
+                            // .NET removes the earlier entry and appends the new one, with its spelling.
+                            self.entries.remove(i);
+                            self.entries.push(AppEntry {
+                                key,
+                                value,
+                                node: n,
+                                file,
+                            });
+                            index = self.index();
                         }
                         None => {
                             index.insert(k, self.entries.len());
@@ -362,7 +367,11 @@ mod tests {
         assert_eq!(got, vec![("D", "5"), ("c", "6")]);
         assert_eq!(s.duplicates.len(), 1);
         let removed: Vec<&str> = s.removed.iter().map(|r| r.0.as_str()).collect();
-        assert_eq!(removed, vec!["B", "A"]);
+        assert_eq!(
+            removed,
+            vec!["B", "a"],
+            "the later add's spelling is the one .NET keeps"
+        );
         assert_eq!(s.get("C").unwrap().value, "6");
     }
 
