@@ -134,7 +134,7 @@ pub fn quote_of(text: &str, node: Node) -> char {
 /// Offset just after an element's last attribute (or its name when it has none).
 pub fn after_attributes(text: &str, node: Node) -> usize {
     node.attributes()
-        .last()
+        .next_back()
         .map_or(node.range().start + 1 + tag_name(text, node).len(), |a| {
             a.range().end
         })

@@ -510,6 +510,14 @@ struct Merger<'r, 't, 'a, 'i> {
     external: HashMap<(NodeId, &'static str), (FileId, Node<'a, 'i>)>,
 }
 
+/// Where a change lands: a readable path, the span in NEW, and whether the value is a secret.
+#[derive(Debug, Clone)]
+struct Site {
+    path: String,
+    span: Range<usize>,
+    secret: bool,
+}
+
 /// A value to write: decoded, plus the raw spelling it had in OLD when that can be reused.
 struct Carried {
     value: String,
@@ -667,13 +675,12 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
         &mut self,
         rule: usize,
         kind: ChangeKind,
-        path: String,
-        span: Range<usize>,
+        site: &Site,
         before: Option<String>,
         after: String,
-        secret: bool,
     ) {
         let (rule, rule_name) = self.rule_code(rule);
+        let Site { path, span, secret } = site.clone();
         self.changes.push(Change {
             rule,
             rule_name,
@@ -688,37 +695,36 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
         });
     }
 
-    /// Records the changes that turn NEW's `before` into the carried value.
-    fn record_value_change(
+    /// Records copying OLD's value over NEW's `before` (`None` for an insertion), then each remap of it.
+    fn record_carry(
         &mut self,
         copy_rule: usize,
-        path: String,
-        span: Range<usize>,
-        before: &str,
+        site: &Site,
+        before: Option<&str>,
         old_value: &str,
         c: &Carried,
-        secret: bool,
     ) {
-        if old_value != before {
+        let kind = if before.is_some() {
+            ChangeKind::Replaced
+        } else {
+            ChangeKind::Inserted
+        };
+        if before != Some(old_value) {
             self.push_change(
                 copy_rule,
-                ChangeKind::Replaced,
-                path.clone(),
-                span.clone(),
-                Some(before.into()),
-                old_value.into(),
-                secret,
+                kind,
+                site,
+                before.map(str::to_string),
+                old_value.to_string(),
             );
         }
         for &r in &c.remapped_by {
             self.push_change(
                 r,
                 ChangeKind::Replaced,
-                path.clone(),
-                span.clone(),
-                Some(old_value.into()),
+                site,
+                Some(old_value.to_string()),
                 c.value.clone(),
-                secret,
             );
         }
     }
@@ -878,9 +884,8 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                                 at..at
                             }
                         };
-                        self.record_value_change(
-                            rule, path, span, &n.value, &e.value, &carried, secret,
-                        );
+                        let site = Site { path, span, secret };
+                        self.record_carry(rule, &site, Some(&n.value), &e.value, &carried);
                     }
                     None => {
                         self.near_miss_name(e.key, &known, "appSettings key", e.node.range());
@@ -931,26 +936,12 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                             .start
                     }
                 };
-                self.push_change(
-                    rule,
-                    ChangeKind::Inserted,
-                    path.clone(),
-                    at..at,
-                    None,
-                    e.value.clone(),
-                    *secret,
-                );
-                for &r in &carried.remapped_by {
-                    self.push_change(
-                        r,
-                        ChangeKind::Replaced,
-                        path.clone(),
-                        at..at,
-                        Some(e.value.clone()),
-                        carried.value.clone(),
-                        *secret,
-                    );
-                }
+                let site = Site {
+                    path: path.clone(),
+                    span: at..at,
+                    secret: *secret,
+                };
+                self.record_carry(rule, &site, None, &e.value, carried);
             }
             match new_sec {
                 Some(s) => {
@@ -1140,7 +1131,13 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                     .filter(|r| !r.contains(['\r', '<']))
                     .unwrap_or_else(|| escape_text(&carried.value));
                 let span = self.set_value_content(ns, text);
-                self.record_value_change(rule, path, span, &ns.value, &os.value, &carried, secret);
+                self.record_carry(
+                    rule,
+                    &Site { path, span, secret },
+                    Some(&ns.value),
+                    &os.value,
+                    &carried,
+                );
             }
             SerializeAs::Xml => {
                 if os.value.trim() == ns.value.trim() {
@@ -1148,14 +1145,13 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                 }
                 let eol = crate::edit::first_eol(self.new_text);
                 let span = self.set_value_content(ns, with_eol(&os.value, eol));
+                let site = Site { path, span, secret };
                 self.push_change(
                     rule,
                     ChangeKind::Replaced,
-                    path,
-                    span,
+                    &site,
                     Some(ns.value.clone()),
                     os.value.clone(),
-                    secret,
                 );
             }
         }
@@ -1196,7 +1192,7 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
     ) -> String {
         let path = format!("{prefix}/setting[@name='{}']", os.name);
         let secret = self.rules.is_secret_name(os.name);
-        let (value_text, value, remapped) = match os.serialize_as {
+        let (value_text, carried) = match os.serialize_as {
             SerializeAs::String => {
                 let raw = os
                     .value_node
@@ -1207,12 +1203,15 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                     .clone()
                     .filter(|r| !r.contains(['\r', '<']))
                     .unwrap_or_else(|| escape_text(&carried.value));
-                (text, carried.value, carried.remapped_by)
+                (text, carried)
             }
             SerializeAs::Xml => (
                 with_eol(&os.value, crate::edit::first_eol(self.new_text)),
-                os.value.clone(),
-                Vec::new(),
+                Carried {
+                    value: os.value.clone(),
+                    raw: None,
+                    remapped_by: Vec::new(),
+                },
             ),
         };
         let sibling = new_sec.and_then(|s| s.settings.last());
@@ -1249,26 +1248,12 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                 .range
                 .start
         });
-        self.push_change(
-            rule,
-            ChangeKind::Inserted,
-            path.clone(),
-            at..at,
-            None,
-            os.value.clone(),
+        let site = Site {
+            path: path.clone(),
+            span: at..at,
             secret,
-        );
-        for &r in &remapped {
-            self.push_change(
-                r,
-                ChangeKind::Replaced,
-                path.clone(),
-                at..at,
-                Some(os.value.clone()),
-                value.clone(),
-                secret,
-            );
-        }
+        };
+        self.record_carry(rule, &site, None, &os.value, &carried);
         self.diags.push(
             Diagnostic::new(
                 Code::Inserted,
@@ -1493,14 +1478,17 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                     Some(na) => {
                         self.edits
                             .replace(na.value_range.clone(), escape_attr(&a.value, na.quote));
+                        let site = Site {
+                            path: label,
+                            span: na.value_range,
+                            secret: false,
+                        };
                         self.push_change(
                             rule,
                             ChangeKind::Replaced,
-                            label,
-                            na.value_range,
+                            &site,
                             Some(na.value),
                             a.value.clone(),
-                            false,
                         );
                     }
                     None => {
@@ -1510,15 +1498,12 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                             at,
                             format!(" {}", self.attr_text(attribute, &a.value, None, q)),
                         );
-                        self.push_change(
-                            rule,
-                            ChangeKind::Inserted,
-                            label,
-                            at..at,
-                            None,
-                            a.value.clone(),
-                            false,
-                        );
+                        let site = Site {
+                            path: label,
+                            span: at..at,
+                            secret: false,
+                        };
+                        self.push_change(rule, ChangeKind::Inserted, &site, None, a.value.clone());
                     }
                 },
                 None => {
@@ -1539,14 +1524,17 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                                 .range
                                 .start;
                             self.insert(parent, false, text);
+                            let site = Site {
+                                path: label,
+                                span: at..at,
+                                secret: false,
+                            };
                             self.push_change(
                                 rule,
                                 ChangeKind::Inserted,
-                                label,
-                                at..at,
+                                &site,
                                 None,
                                 a.value.clone(),
-                                false,
                             );
                         }
                         None => self.diags.push(

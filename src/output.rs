@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 /// `like` when `path` is new; the temporary file is private to the user until then.
 pub fn write_atomic(path: &Path, bytes: &[u8], like: Option<&Path>) -> io::Result<()> {
     if path.is_dir() {
-        return Err(io::Error::new(
-            io::ErrorKind::Other,
-            format!("{} is a directory", path.display()),
-        ));
+        return Err(io::Error::other(format!(
+            "{} is a directory",
+            path.display()
+        )));
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
