@@ -486,17 +486,33 @@ fn output_keeps_the_permissions_of_the_file_it_replaces() {
 
 #[test]
 fn every_code_is_explained_in_the_docs() {
-    let docs = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/CODES.md")).unwrap();
+    let docs =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/CODES.md")).unwrap();
     for c in wcmigrate::diag::CODES {
-        assert!(docs.contains(&format!("### {} {}", c.code, c.name)), "docs/CODES.md lacks {} {}", c.code, c.name);
+        assert!(
+            docs.contains(&format!("### {} {}", c.code, c.name)),
+            "docs/CODES.md lacks {} {}",
+            c.code,
+            c.name
+        );
     }
     for r in wcmigrate::Rules::builtin().rules {
-        assert!(docs.contains(&format!("### {} {}", r.code, r.name)), "docs/CODES.md lacks {} {}", r.code, r.name);
+        assert!(
+            docs.contains(&format!("### {} {}", r.code, r.name)),
+            "docs/CODES.md lacks {} {}",
+            r.code,
+            r.name
+        );
     }
 }
 
 #[test]
 fn inputs_above_max_size_are_refused() {
     let c = Case::new(OLD, NEW);
-    assert_fails(&c, &["--max-size", "100"], "E011", &["old.config", "--max-size 100"]);
+    assert_fails(
+        &c,
+        &["--max-size", "100"],
+        "E011",
+        &["old.config", "--max-size 100"],
+    );
 }
