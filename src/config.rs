@@ -4,6 +4,8 @@
 //! remove, last add wins), settings sections, section declarations and encryption markers. It reads
 //! parsed documents only: no file access, no edits.
 
+use std::collections::HashMap;
+
 use roxmltree::{Document, Node};
 
 use crate::diag::{Code, Diagnostic, FileId};
@@ -116,35 +118,55 @@ pub struct AppEntry<'a, 'i> {
     pub file: FileId,
 }
 
-/// appSettings as .NET resolves them.
+/// appSettings as .NET resolves them. Every operation is O(1) amortised: entries and removals are
+/// kept in document order with tombstones, and indexed by folded key.
 #[derive(Debug, Default)]
 pub struct AppSettings<'a, 'i> {
-    /// Effective entries, in .NET's order (a re-added key moves to the end).
-    pub entries: Vec<AppEntry<'a, 'i>>,
-    /// Keys deleted by `<remove>` or `<clear/>` and not added again, with the element that did it.
-    pub removed: Vec<(String, Node<'a, 'i>, FileId)>,
-    /// W201 diagnostics for keys added twice.
+    slots: Vec<Option<AppEntry<'a, 'i>>>,
+    index: HashMap<String, usize>,
+    removed_slots: Vec<Option<(String, Node<'a, 'i>, FileId)>>,
+    removed_index: HashMap<String, usize>,
+    /// W201 diagnostics for keys added twice in one file.
     pub duplicates: Vec<Diagnostic>,
 }
 
 impl<'a, 'i> AppSettings<'a, 'i> {
-    pub fn get(&self, key: &str) -> Option<&AppEntry<'a, 'i>> {
-        let k = fold_key(key);
-        self.entries.iter().find(|e| fold_key(e.key) == k)
+    /// Effective entries, in .NET's order (a re-added key moves to the end).
+    pub fn entries(&self) -> impl Iterator<Item = &AppEntry<'a, 'i>> {
+        self.slots.iter().flatten()
     }
 
-    fn index(&self) -> std::collections::HashMap<String, usize> {
-        self.entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (fold_key(e.key), i))
-            .collect()
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// How many keys are in effect.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Keys deleted by `<remove>` or `<clear/>` and not added again, with the element that did it.
+    pub fn removed(&self) -> impl Iterator<Item = &(String, Node<'a, 'i>, FileId)> {
+        self.removed_slots.iter().flatten()
+    }
+
+    pub fn get(&self, key: &str) -> Option<&AppEntry<'a, 'i>> {
+        self.index
+            .get(&fold_key(key))
+            .and_then(|&i| self.slots[i].as_ref())
+    }
+
+    fn mark_removed(&mut self, key: &str, by: Node<'a, 'i>, file: FileId) {
+        let k = fold_key(key);
+        if let Some(i) = self.removed_index.insert(k, self.removed_slots.len()) {
+            self.removed_slots[i] = None;
+        }
+        self.removed_slots.push(Some((key.to_string(), by, file)));
     }
 
     /// Applies the children of one `<appSettings>` element (or of an external file's root) in
     /// document order, as .NET does.
     pub fn apply(&mut self, section: Node<'a, 'i>, file: FileId, file_name: &str) {
-        let mut index = self.index();
         for n in elements(section) {
             match n.tag_name().name() {
                 "add" => {
@@ -153,59 +175,53 @@ impl<'a, 'i> AppSettings<'a, 'i> {
                     };
                     let value = n.attribute("value").unwrap_or("").to_string();
                     let k = fold_key(key);
-                    self.removed.retain(|(r, _, _)| fold_key(r) != k);
-                    match index.get(&k) {
-                        Some(&i) => {
-                            let earlier = &self.entries[i];
-                            // A `file=` source overriding the inline section is how .NET means it: no warning.
-                            let same_file = earlier.file == file;
-                            let d = Diagnostic::new(
-                                Code::DuplicateKey,
-                                format!("{file_name}: appSettings key `{key}` is added again; this later value wins, as in .NET"),
-                            )
-                            .with_label(file, n.range(), "this one wins")
-                            .with_label(earlier.file, earlier.node.range(), "earlier")
-                            .with_help("delete one of the two <add> elements so the file says what it means");
-                            if same_file {
-                                self.duplicates.push(d);
+                    if let Some(i) = self.removed_index.remove(&k) {
+                        self.removed_slots[i] = None;
+                    }
+                    if let Some(i) = self.index.insert(k, self.slots.len()) {
+                        // .NET removes the earlier entry and appends the new one, with its spelling.
+                        if let Some(earlier) = self.slots[i].take() {
+                            // A `file=` source overriding the inline section is how .NET means it.
+                            if earlier.file == file {
+                                self.duplicates.push(
+                                    Diagnostic::new(
+                                        Code::DuplicateKey,
+                                        format!("{file_name}: appSettings key `{key}` is added again; this later value wins, as in .NET"),
+                                    )
+                                    .with_label(file, n.range(), "this one wins")
+                                    .with_label(earlier.file, earlier.node.range(), "earlier")
+                                    .with_help("delete one of the two <add> elements so the file says what it means"),
+                                );
                             }
-                            // .NET removes the earlier entry and appends the new one, with its spelling.
-                            self.entries.remove(i);
-                            self.entries.push(AppEntry {
-                                key,
-                                value,
-                                node: n,
-                                file,
-                            });
-                            index = self.index();
-                        }
-                        None => {
-                            index.insert(k, self.entries.len());
-                            self.entries.push(AppEntry {
-                                key,
-                                value,
-                                node: n,
-                                file,
-                            });
                         }
                     }
+                    self.slots.push(Some(AppEntry {
+                        key,
+                        value,
+                        node: n,
+                        file,
+                    }));
                 }
                 "remove" => {
                     let Some(key) = n.attribute("key") else {
                         continue;
                     };
-                    let k = fold_key(key);
-                    if index.remove(&k).is_some() {
-                        self.entries.retain(|e| fold_key(e.key) != k);
-                        index = self.index();
+                    if let Some(i) = self.index.remove(&fold_key(key)) {
+                        self.slots[i] = None;
                     }
-                    self.removed.push((key.to_string(), n, file));
+                    self.mark_removed(key, n, file);
                 }
                 "clear" => {
-                    for e in self.entries.drain(..) {
-                        self.removed.push((e.key.to_string(), n, file));
+                    let cleared: Vec<&'a str> = self
+                        .slots
+                        .iter_mut()
+                        .filter_map(|s| s.take())
+                        .map(|e| e.key)
+                        .collect();
+                    self.index.clear();
+                    for key in cleared {
+                        self.mark_removed(key, n, file);
                     }
-                    index.clear();
                 }
                 _ => {}
             }
@@ -289,12 +305,13 @@ pub fn settings_sections<'a, 'i>(
     for g in elements(scope).filter(|n| groups.iter().any(|x| x == n.tag_name().name())) {
         for sec in elements(g) {
             let mut settings: Vec<Setting> = Vec::new();
+            let mut by_name: HashMap<&str, usize> = HashMap::new();
             let mut duplicates = Vec::new();
             for s in elements(sec).filter(|n| n.tag_name().name() == "setting") {
                 let Some(setting) = read_setting(text, s) else {
                     continue;
                 };
-                if let Some(earlier) = settings.iter_mut().find(|e| e.name == setting.name) {
+                if let Some(earlier) = by_name.get(setting.name).map(|&i| &mut settings[i]) {
                     duplicates.push(
                         Diagnostic::new(
                             Code::DuplicateKey,
@@ -309,6 +326,7 @@ pub fn settings_sections<'a, 'i>(
                     );
                     *earlier = setting;
                 } else {
+                    by_name.insert(setting.name, settings.len());
                     settings.push(setting);
                 }
             }
@@ -359,14 +377,10 @@ mod tests {
             FileId(0),
             "t",
         );
-        let got: Vec<(&str, &str)> = s
-            .entries
-            .iter()
-            .map(|e| (e.key, e.value.as_str()))
-            .collect();
+        let got: Vec<(&str, &str)> = s.entries().map(|e| (e.key, e.value.as_str())).collect();
         assert_eq!(got, vec![("D", "5"), ("c", "6")]);
         assert_eq!(s.duplicates.len(), 1);
-        let removed: Vec<&str> = s.removed.iter().map(|r| r.0.as_str()).collect();
+        let removed: Vec<&str> = s.removed().map(|r| r.0.as_str()).collect();
         assert_eq!(
             removed,
             vec!["B", "a"],

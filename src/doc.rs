@@ -246,11 +246,11 @@ pub fn first_child_slot(text: &str, parent: Node, unit: &str) -> Slot {
 fn empty_parent_slot(text: &str, parent: Node, unit: &str, _first: bool) -> Slot {
     let (parent_indent, indent, eol) = parent_layout(text, parent, unit);
     if is_self_closing(text, parent) {
+        // Replace everything after the name and attributes (` />`) by `>`, children and the end tag.
         let end = parent.range().end;
-        let slash = text[..end - 1].rfind('/').unwrap_or(end - 2);
         let name = tag_name(text, parent);
         return Slot {
-            range: slash..end,
+            range: after_attributes(text, parent)..end,
             eol,
             indent: indent.clone(),
             before: format!(">{eol}{indent}"),

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use roxmltree::{Document, Node, NodeId};
 use serde::Serialize;
@@ -365,27 +365,20 @@ fn check_encryption(
     Ok(())
 }
 
-/// Resolves a relative `file=`/`configSource=` path; refuses absolute paths and `..`.
+/// Resolves a relative `file=`/`configSource=` path against the config's folder. Refuses absolute
+/// paths, drive letters, UNC paths and `..` in either separator style: only the folder and below.
 fn resolve_relative(dir: Option<&Path>, rel: &str) -> Option<PathBuf> {
-    let rel_path = Path::new(rel.trim());
-    let unsafe_path = rel_path.is_absolute()
+    let rel = rel.trim();
+    let parts: Vec<&str> = rel.split(['/', '\\']).collect();
+    let escapes = rel.starts_with(['/', '\\'])
         || rel.contains(':')
-        || rel_path.components().any(|c| {
-            matches!(
-                c,
-                Component::ParentDir | Component::RootDir | Component::Prefix(_)
-            )
-        });
-    if unsafe_path {
+        || parts.contains(&"..")
+        || Path::new(rel).is_absolute();
+    if escapes {
         return None;
     }
-    // web.config paths use backslashes; accept them on every OS.
     let mut p = dir?.to_path_buf();
-    for part in rel
-        .trim()
-        .split(['/', '\\'])
-        .filter(|s| !s.is_empty() && *s != ".")
-    {
+    for part in parts.into_iter().filter(|s| !s.is_empty() && *s != ".") {
         p.push(part);
     }
     Some(p)
@@ -648,6 +641,22 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
         }
     }
 
+    /// Names a near-miss check compares against: the rules' known names, plus NEW's own when NEW has
+    /// few enough of them for a pairwise check to stay cheap (real configs have tens).
+    fn near_miss_candidates<'n>(
+        &self,
+        known: &[String],
+        count: usize,
+        new_names: impl Iterator<Item = &'n str>,
+    ) -> Vec<String> {
+        const PAIRWISE_LIMIT: usize = 2_000;
+        let mut out = known.to_vec();
+        if count <= PAIRWISE_LIMIT {
+            out.extend(new_names.map(str::to_string));
+        }
+        out
+    }
+
     fn near_miss_name(
         &mut self,
         name: &str,
@@ -804,7 +813,7 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
             };
             self.diags.extend(old_values.duplicates.iter().cloned());
             let Some(new_scope) = self.same_scope(new_doc, &old_scope) else {
-                if !old_values.entries.is_empty() {
+                if !old_values.is_empty() {
                     self.location_unmatched(&old_scope, old_sec);
                 }
                 continue;
@@ -832,10 +841,13 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                 new_values.apply(ns, self.new_id, self.new_name);
                 self.diags.extend(new_values.duplicates.iter().cloned());
             }
-            let mut known = self.rules.known.app_settings.clone();
-            known.extend(new_values.entries.iter().map(|e| e.key.to_string()));
+            let known = self.near_miss_candidates(
+                &self.rules.known.app_settings,
+                new_values.len(),
+                new_values.entries().map(|e| e.key),
+            );
             let mut new_adds = Vec::new();
-            for e in &old_values.entries {
+            for e in old_values.entries() {
                 let secret = self.rules.is_secret_name(e.key);
                 let old_attr = e.node.attributes().find(|a| a.name() == "value");
                 let raw = (e.file == self.old_id)
@@ -893,7 +905,7 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                     }
                 }
             }
-            for (key, node, file) in &old_values.removed {
+            for (key, node, file) in old_values.removed() {
                 if let Some(n) = new_values.get(key) {
                     let how = if node.tag_name().name() == "clear" {
                         "<clear/>"
@@ -920,6 +932,9 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                     self.new_text[after_attributes(self.new_text, s)..s.range().end].to_string()
                 });
             let mut texts = Vec::new();
+            let at = last_child_slot(self.new_text, new_sec.unwrap_or(new_scope.node), &self.unit)
+                .range
+                .start;
             for (e, carried, path, secret) in &new_adds {
                 let key = self.attr_text("key", e.key, None, quote);
                 let value = self.attr_text("value", &carried.value, carried.raw.as_deref(), quote);
@@ -928,14 +943,6 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                     Diagnostic::new(Code::Inserted, format!("appSettings key `{}` is only in OLD; added at the end of NEW's appSettings", e.key))
                         .with_label(e.file, e.node.range(), "carried"),
                 );
-                let at = match new_sec {
-                    Some(s) => last_child_slot(self.new_text, s, &self.unit).range.start,
-                    None => {
-                        last_child_slot(self.new_text, new_scope.node, &self.unit)
-                            .range
-                            .start
-                    }
-                };
                 let site = Site {
                     path: path.clone(),
                     span: at..at,
@@ -1057,10 +1064,15 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                 {
                     Some(new_sec) => {
                         let mut missing = Vec::new();
-                        let mut known = self.rules.known.settings.clone();
-                        known.extend(new_sec.settings.iter().map(|s| s.name.to_string()));
+                        let known = self.near_miss_candidates(
+                            &self.rules.known.settings,
+                            new_sec.settings.len(),
+                            new_sec.settings.iter().map(|s| s.name),
+                        );
+                        let by_name: HashMap<&str, &Setting> =
+                            new_sec.settings.iter().map(|s| (s.name, s)).collect();
                         for os in &old_sec.settings {
-                            match new_sec.settings.iter().find(|n| n.name == os.name) {
+                            match by_name.get(os.name).copied() {
                                 Some(ns) => self.copy_setting(rule, &prefix, os, ns),
                                 None => {
                                     self.near_miss_name(
@@ -1587,19 +1599,22 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
         skip: &[&str],
         carried: &[(String, String)],
     ) {
-        let mut used: Vec<NodeId> = Vec::new();
+        // NEW's children by identity, each list in document order; a match is taken from the front.
+        let mut by_identity: HashMap<String, std::collections::VecDeque<Node>> = HashMap::new();
+        for c in new.into_iter().flat_map(elements) {
+            by_identity.entry(identity(c).0).or_default().push_back(c);
+        }
         for oc in elements(old) {
             let name = oc.tag_name().name();
             if path.is_empty() && skip.contains(&name) {
                 continue;
             }
-            let id = identity(oc);
-            let nc = new
-                .and_then(|n| elements(n).find(|c| !used.contains(&c.id()) && identity(*c) == id));
+            let (id, shown_id) = identity(oc);
+            let nc = by_identity.get_mut(&id).and_then(|q| q.pop_front());
             let here = if path.is_empty() {
-                id.clone()
+                shown_id
             } else {
-                format!("{path}/{id}")
+                format!("{path}/{shown_id}")
             };
             match nc {
                 None => {
@@ -1616,7 +1631,6 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                     );
                 }
                 Some(nc) => {
-                    used.push(nc.id());
                     let bare = strip_identity_path(&here);
                     let mut diffs = Vec::new();
                     for a in oc.attributes() {
@@ -1686,14 +1700,19 @@ const IDENTITY_ATTRIBUTES: &[&str] = &[
     "statusCode",
 ];
 
-fn identity(n: Node) -> String {
+/// An element's identity for matching (the key attribute's value folded as .NET compares it), and as
+/// shown to the user (the value as written).
+fn identity(n: Node) -> (String, String) {
     let name = n.tag_name().name();
     match IDENTITY_ATTRIBUTES
         .iter()
         .find_map(|a| n.attribute(*a).map(|v| (a, v)))
     {
-        Some((a, v)) => format!("{name}[@{a}='{}']", fold_key(v)),
-        None => name.to_string(),
+        Some((a, v)) => (
+            format!("{name}[@{a}='{}']", fold_key(v)),
+            format!("{name}[@{a}='{v}']"),
+        ),
+        None => (name.to_string(), name.to_string()),
     }
 }
 

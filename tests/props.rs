@@ -20,13 +20,16 @@ fn run(old: &str, new: &str) -> wcmigrate::Migration {
     .unwrap_or_else(|f| panic!("{:?}", f.diagnostics))
 }
 
-/// A line with the contents of every quoted attribute value and `<value>` element blanked.
+/// A line with the contents of its `<value>` element and of every quoted attribute value blanked.
 fn blank_values(line: &str) -> String {
+    let line = match (line.find("<value>"), line.rfind("</value>")) {
+        (Some(a), Some(b)) if a < b => format!("{}{}", &line[..a + 7], &line[b..]),
+        _ => line.to_string(),
+    };
     let mut out = String::new();
-    let chars = line.chars();
     let mut quote: Option<char> = None;
     let mut prev = ' ';
-    for c in chars {
+    for c in line.chars() {
         match quote {
             Some(q) if c == q => {
                 quote = None;
@@ -41,10 +44,7 @@ fn blank_values(line: &str) -> String {
         }
         prev = c;
     }
-    match (out.find("<value>"), out.rfind("</value>")) {
-        (Some(a), Some(b)) if a < b => format!("{}{}", &out[..a + 7], &out[b..]),
-        _ => out,
-    }
+    out
 }
 
 proptest! {
