@@ -359,6 +359,98 @@ pub fn section_declaration<'a, 'i>(
         .find(|n| n.tag_name().name() == "section" && n.attribute("name") == Some(section))
 }
 
+/// The path of `child` below `parent` as identity rules name it: element names from the root or from
+/// a `<location>`, joined by `/`.
+pub fn child_path(parent_path: &str, parent: Node, child: Node) -> String {
+    let name = child.tag_name().name();
+    let scope_root =
+        parent.parent().is_some_and(|p| p.is_root()) || parent.tag_name().name() == "location";
+    if scope_root || parent_path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{parent_path}/{name}")
+    }
+}
+
+impl crate::rules::Identity {
+    /// An element's identity among its siblings: the key to match by (values folded as .NET compares
+    /// them) and the form shown to people (values as written). `path` is [`child_path`] of the node.
+    pub fn of(&self, node: Node, path: &str) -> (String, String) {
+        let name = node.tag_name().name();
+        let parts: Vec<String> = match self
+            .elements
+            .iter()
+            .find(|(p, _)| path == p.as_str() || path.ends_with(&format!("/{p}")))
+        {
+            Some((_, parts)) => parts.clone(),
+            None => self
+                .attributes
+                .iter()
+                .find(|a| node.attribute(a.as_str()).is_some())
+                .cloned()
+                .into_iter()
+                .collect(),
+        };
+        let mut key = name.to_string();
+        let mut shown = name.to_string();
+        for part in parts {
+            let value = match part.split_once('@') {
+                Some((child_name, attr)) => child(node, child_name).and_then(|c| c.attribute(attr)),
+                None => node.attribute(part.as_str()),
+            };
+            if let Some(v) = value {
+                key.push_str(&format!("[@{part}='{}']", fold_key(v)));
+                shown.push_str(&format!("[@{part}='{v}']"));
+            }
+        }
+        (key, shown)
+    }
+}
+
+/// The trimmed text of an element without element children (`None` when it has some).
+pub fn leaf_text(n: Node) -> Option<String> {
+    if elements(n).next().is_some() {
+        return None;
+    }
+    Some(
+        n.children()
+            .filter_map(|c| c.text())
+            .collect::<String>()
+            .trim()
+            .to_string(),
+    )
+}
+
+/// The element children of one parent grouped by identity, each group in document order: matching
+/// takes from the front, so the n-th OLD sibling of an identity pairs with the n-th NEW one.
+pub struct Siblings<'a, 'i> {
+    groups: HashMap<String, std::collections::VecDeque<Node<'a, 'i>>>,
+}
+
+impl<'a, 'i> Siblings<'a, 'i> {
+    pub fn of(
+        identity: &crate::rules::Identity,
+        parent: Option<Node<'a, 'i>>,
+        parent_path: &str,
+    ) -> Self {
+        let mut groups: HashMap<String, std::collections::VecDeque<Node>> = HashMap::new();
+        if let Some(p) = parent {
+            for c in elements(p) {
+                groups
+                    .entry(identity.of(c, &child_path(parent_path, p, c)).0)
+                    .or_default()
+                    .push_back(c);
+            }
+        }
+        Siblings { groups }
+    }
+
+    /// Takes the next unmatched sibling with this identity key.
+    pub fn take(&mut self, key: &str) -> Option<Node<'a, 'i>> {
+        self.groups.get_mut(key).and_then(|q| q.pop_front())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -68,6 +68,7 @@ codes! {
     NotEditable = "W206", "not-editable", Warning, "A value could not be edited in place (CDATA, mixed content, external section).";
     SerializeAsMismatch = "W207", "serialize-as-mismatch", Warning, "OLD and NEW store a setting with different serializeAs.";
     LocationUnmatched = "W208", "location-unmatched", Warning, "A migrated section sits under a <location> that NEW lacks.";
+    Conflict = "W209", "conflict", Warning, "3-way: OLD and NEW changed the same thing differently; one side was chosen.";
     Inserted = "N301", "inserted", Note, "A key, setting or section only in OLD was added to NEW.";
     RemovedInOld = "N302", "removed-in-old", Note, "OLD removes (<remove>/<clear/>) a key that NEW defines; NEW's value stays.";
     Review = "N303", "review-difference", Note, "OLD differs from NEW outside the migrated sections: review it, it was not applied.";
@@ -77,6 +78,8 @@ codes! {
     SecretsMasked = "N307", "secrets-masked", Note, "Secret values were masked in the diff, so it will not apply with patch.";
     TextDiff = "N308", "decoded-diff", Note, "NEW is UTF-16: the diff shows its text in UTF-8 and will not apply with patch to the file.";
     VdirKept = "N309", "vdir-kept", Note, "A virtual directory keeps its old name, so URLs using it are not remapped.";
+    Carried = "N310", "carried", Note, "3-way: a change the admin made to BASE was carried into NEW.";
+    KeptNew = "N311", "kept-new", Note, "3-way: OLD and NEW made the same change; NEW's text stands.";
 }
 
 impl fmt::Display for Code {
@@ -155,6 +158,11 @@ impl Diagnostic {
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_labels(mut self, labels: Vec<Label>) -> Self {
+        self.labels.extend(labels);
         self
     }
 
@@ -434,6 +442,21 @@ pub struct JsonLabel {
     pub text: String,
 }
 
+impl Label {
+    pub fn to_json(&self, sources: &Sources) -> JsonLabel {
+        let f = sources.get(self.file);
+        let (line, column) = line_col(&f.text, self.span.start);
+        JsonLabel {
+            file: f.name.clone(),
+            line,
+            column,
+            start: self.span.start,
+            end: self.span.end,
+            text: self.text.clone(),
+        }
+    }
+}
+
 impl Diagnostic {
     pub fn to_json(&self, sources: &Sources) -> JsonDiagnostic {
         let info = self.code.info();
@@ -443,22 +466,7 @@ impl Diagnostic {
             severity: info.severity,
             message: self.message.clone(),
             help: self.help.clone(),
-            labels: self
-                .labels
-                .iter()
-                .map(|l| {
-                    let f = sources.get(l.file);
-                    let (line, column) = line_col(&f.text, l.span.start);
-                    JsonLabel {
-                        file: f.name.clone(),
-                        line,
-                        column,
-                        start: l.span.start,
-                        end: l.span.end,
-                        text: l.text.clone(),
-                    }
-                })
-                .collect(),
+            labels: self.labels.iter().map(|l| l.to_json(sources)).collect(),
         }
     }
 }

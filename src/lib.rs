@@ -26,5 +26,5 @@ pub mod rules;
 pub mod secrets;
 pub mod text;
 
-pub use merge::{migrate, Change, Failure, Input, Migration, Options};
+pub use merge::{migrate, migrate3, Change, Failure, Input, Migration, Options, Prefer};
 pub use rules::Rules;

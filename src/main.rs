@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use wcmigrate::diag::{render_human, Code, Diagnostic, HumanStyle, Sources, CODES};
 use wcmigrate::output::{backup_path, write_atomic};
 use wcmigrate::rules::{Rules, DEFAULT_RULES, DEFAULT_RULES_NAME};
-use wcmigrate::{diff, migrate, report, Input, Options};
+use wcmigrate::{diff, migrate, migrate3, report, Input, Options, Prefer};
 
 #[derive(Parser)]
 #[command(
@@ -41,6 +41,12 @@ enum Format {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum PreferArg {
+    Old,
+    New,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum Color {
     Auto,
     Always,
@@ -53,6 +59,13 @@ struct MergeArgs {
     old: PathBuf,
     /// The web.config of the fresh install.
     new: PathBuf,
+    /// The pristine web.config the old version shipped: enables the 3-way merge, which carries every
+    /// default the admin changed.
+    #[arg(long, value_name = "BASE")]
+    base: Option<PathBuf>,
+    /// In a 3-way merge, which side wins where OLD and NEW both changed BASE.
+    #[arg(long, value_enum, default_value_t = PreferArg::New)]
+    prefer: PreferArg,
     /// Write the merged file here (atomically).
     #[arg(short = 'o', long = "output", value_name = "OUT", conflicts_with_all = ["in_place", "check"])]
     output: Option<PathBuf>,
@@ -190,27 +203,25 @@ fn merge(args: &MergeArgs) -> ExitCode {
         Err(d) => return fail(&[d], &pre, style, args.format),
     };
     let mut inputs = Vec::new();
-    for p in [&args.old, &args.new] {
+    for p in [&args.old, &args.new].into_iter().chain(args.base.as_ref()) {
         match read_input(p, args.max_size, &mut pre) {
             Ok(i) => inputs.push(i),
             Err(d) => return fail(&[d], &pre, style, args.format),
         }
     }
-    let mut vdirs = BTreeMap::new();
-    for (option, value) in [
-        ("sdk-vdir", &args.sdk_vdir),
-        ("portal-vdir", &args.portal_vdir),
-        ("mobile-vdir", &args.mobile_vdir),
-    ] {
-        if let Some(v) = value {
-            vdirs.insert(option.to_string(), v.trim_matches(['/', '\\']).to_string());
-        }
-    }
     let opts = Options {
-        vdirs,
+        vdirs: vdir_overrides(&args.sdk_vdir, &args.portal_vdir, &args.mobile_vdir),
         show_secrets: args.show_secrets,
+        prefer: match args.prefer {
+            PreferArg::Old => Prefer::Old,
+            PreferArg::New => Prefer::New,
+        },
     };
-    let m = match migrate(&inputs[0], &inputs[1], &rules, &opts) {
+    let result = match inputs.get(2) {
+        Some(base) => migrate3(base, &inputs[0], &inputs[1], &rules, &opts),
+        None => migrate(&inputs[0], &inputs[1], &rules, &opts),
+    };
+    let m = match result {
         Ok(m) => m,
         Err(f) => return fail(&f.diagnostics, &f.sources, style, args.format),
     };
@@ -285,6 +296,25 @@ fn merge(args: &MergeArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// The `--*-vdir` flags as overrides keyed by the remap rules' `option` names.
+fn vdir_overrides(
+    sdk: &Option<String>,
+    portal: &Option<String>,
+    mobile: &Option<String>,
+) -> BTreeMap<String, String> {
+    [
+        ("sdk-vdir", sdk),
+        ("portal-vdir", portal),
+        ("mobile-vdir", mobile),
+    ]
+    .into_iter()
+    .filter_map(|(option, v)| {
+        v.as_ref()
+            .map(|v| (option.to_string(), v.trim_matches(['/', '\\']).to_string()))
+    })
+    .collect()
 }
 
 fn input_changed(new: &Path) -> Diagnostic {

@@ -9,12 +9,14 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use roxmltree::{Document, Node, NodeId};
+
+mod threeway;
 use serde::Serialize;
 
 use crate::config::{
-    check_root, fold_key, group_declaration, is_encrypted, read_setting, scopes,
-    section_declaration, settings_sections, AppSettings, Scope, SerializeAs, Setting,
-    SettingsSection,
+    check_root, child_path, fold_key, group_declaration, is_encrypted, leaf_text, read_setting,
+    scopes, section_declaration, settings_sections, AppSettings, Scope, SerializeAs, Setting,
+    SettingsSection, Siblings,
 };
 use crate::diag::{line_col, Code, Diagnostic, FileId, Sources};
 use crate::doc::{
@@ -55,6 +57,17 @@ pub struct Options {
     pub vdirs: BTreeMap<String, String>,
     /// Show secret values in messages (never needed for the written file, which always has them).
     pub show_secrets: bool,
+    /// In a 3-way merge, which side wins a conflict (a rule file may choose per section).
+    pub prefer: Prefer,
+}
+
+/// The side that wins a 3-way conflict.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Prefer {
+    Old,
+    #[default]
+    New,
 }
 
 /// What kind of edit a change made.
@@ -82,6 +95,42 @@ pub struct Change {
     pub after: String,
     /// True when the value is a secret (by its name): renderers mask it.
     pub secret: bool,
+    /// With BASE: whether the admin had changed this value (BASE != OLD) or it was the old default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+}
+
+/// Where a carried value came from, in a 3-way merge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// BASE differs from OLD: the admin set it.
+    Admin,
+    /// BASE equals OLD: the old version's default.
+    Default,
+}
+
+/// What a 3-way decision did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DecisionKind {
+    /// OLD's change to BASE was applied to NEW.
+    Carried,
+    /// NEW's version stands (OLD and NEW made the same change, or NEW won a conflict).
+    KeptNew,
+    /// OLD and NEW changed the same thing differently; `chosen` says who won.
+    Conflict,
+}
+
+/// One 3-way decision, with spans in BASE, OLD and NEW where the thing exists.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub kind: DecisionKind,
+    pub rule: String,
+    pub path: String,
+    pub message: String,
+    pub chosen: Option<Prefer>,
+    pub labels: Vec<crate::diag::Label>,
 }
 
 /// The result of migrating one pair.
@@ -90,6 +139,7 @@ pub struct Migration {
     pub sources: Sources,
     pub old: FileId,
     pub new: FileId,
+    pub base: Option<FileId>,
     pub new_encoding: FileEncoding,
     /// NEW as decoded text, and the merged text.
     pub new_text: String,
@@ -97,6 +147,8 @@ pub struct Migration {
     /// The merged file's bytes, in NEW's encoding.
     pub output: Vec<u8>,
     pub changes: Vec<Change>,
+    /// 3-way decisions (empty without BASE).
+    pub decisions: Vec<Decision>,
     pub diagnostics: Vec<Diagnostic>,
     /// Secret ranges in `new_text` and `merged_text`.
     pub new_secrets: Vec<Range<usize>>,
@@ -133,6 +185,28 @@ pub fn migrate(
     rules: &Rules,
     opts: &Options,
 ) -> Result<Migration, Failure> {
+    run(None, old, new, rules, opts)
+}
+
+/// Migrates one pair with the pristine old default BASE: besides the 2-way rules, every change the
+/// admin made to BASE elsewhere in the file is carried into NEW (rule action `three-way`).
+pub fn migrate3(
+    base: &Input,
+    old: &Input,
+    new: &Input,
+    rules: &Rules,
+    opts: &Options,
+) -> Result<Migration, Failure> {
+    run(Some(base), old, new, rules, opts)
+}
+
+fn run(
+    base: Option<&Input>,
+    old: &Input,
+    new: &Input,
+    rules: &Rules,
+    opts: &Options,
+) -> Result<Migration, Failure> {
     let mut sources = Sources::default();
     let mut diags = Vec::new();
     macro_rules! fail {
@@ -162,7 +236,22 @@ pub fn migrate(
         Ok(d) => d,
         Err(d) => fail!(d),
     };
-    for (doc, id, name) in [(&old_doc, old_id, &old.name), (&new_doc, new_id, &new.name)] {
+    let base_dec = match base.map(|b| load(b, &mut sources)).transpose() {
+        Ok(x) => x,
+        Err(d) => fail!(d),
+    };
+    let base_doc = match (&base_dec, base) {
+        (Some((id, dec)), Some(b)) => match parse(&dec.text, *id, &b.name) {
+            Ok(d) => Some((*id, d)),
+            Err(d) => fail!(d),
+        },
+        _ => None,
+    };
+    let mut roots = vec![(&old_doc, old_id, &old.name), (&new_doc, new_id, &new.name)];
+    if let (Some((id, doc)), Some(b)) = (&base_doc, base) {
+        roots.push((doc, *id, &b.name));
+    }
+    for (doc, id, name) in roots {
         match check_root(doc, id, name) {
             Ok(note) => diags.extend(note),
             Err(d) => fail!(d),
@@ -176,11 +265,12 @@ pub fn migrate(
             _ => None,
         })
         .unwrap_or_default();
-    if let Err(d) = check_encryption(&old_doc, old_id, &old.name, &groups) {
+    // A 3-way merge may carry any section, so any encrypted one stops it.
+    if let Err(d) = check_encryption(&old_doc, old_id, &old.name, &groups, base.is_some()) {
         fail!(d);
     }
 
-    let externals = load_externals(&old_doc, old, &groups, &mut sources, &mut diags);
+    let externals = load_externals(&old_doc, old_id, old, &groups, &mut sources, &mut diags);
     let mut ext_docs = Vec::new();
     for e in &externals {
         match parse(&e.text, e.id, &sources.get(e.id).name.clone()) {
@@ -205,6 +295,12 @@ pub fn migrate(
         changes: Vec::new(),
         diags,
         kept_noted: Vec::new(),
+        base: base_doc.as_ref().map(|(id, d)| (*id, d.input_text())),
+        base_values: base_doc
+            .as_ref()
+            .map(|(id, d)| base_values(d, *id, &groups))
+            .unwrap_or_default(),
+        decisions: Vec::new(),
         external: ext_docs
             .iter()
             .map(|(e, d)| ((e.owner, e.attribute), (e.id, d.root_element())))
@@ -231,14 +327,35 @@ pub fn migrate(
                 reminder.as_deref(),
             ),
             Action::RemapVdir { .. } => {}
+            Action::ThreeWay {
+                prefer,
+                remove_comments,
+            } => {
+                if let Some((_, bdoc)) = &base_doc {
+                    m.three_way(
+                        i,
+                        [bdoc, &old_doc, &new_doc],
+                        prefer,
+                        *remove_comments,
+                        &groups,
+                    );
+                }
+            }
         }
     }
-    m.review(&old_doc, &new_doc, &groups);
+    let three_way = rules
+        .rules
+        .iter()
+        .any(|r| matches!(r.action, Action::ThreeWay { .. }));
+    if base_doc.is_none() || !three_way {
+        m.review(&old_doc, &new_doc, &groups);
+    }
     let Merger {
         mut edits,
         inserts,
         mut changes,
         mut diags,
+        decisions,
         ..
     } = m;
     for ins in inserts {
@@ -293,11 +410,13 @@ pub fn migrate(
         sources,
         old: old_id,
         new: new_id,
+        base: base_doc.as_ref().map(|(id, _)| *id),
         new_encoding,
         new_text,
         merged_text,
         output,
         changes,
+        decisions,
         diagnostics: diags,
         new_secrets,
         merged_secrets,
@@ -338,13 +457,14 @@ fn check_encryption(
     file: FileId,
     name: &str,
     groups: &[String],
+    every_section: bool,
 ) -> Result<(), Diagnostic> {
     for scope in scopes(doc) {
         for sec in elements(scope.node) {
             let n = sec.tag_name().name();
             let candidates: Vec<Node> = if n == "appSettings" {
                 vec![sec]
-            } else if groups.iter().any(|g| g == n) {
+            } else if groups.iter().any(|g| g == n) || every_section {
                 std::iter::once(sec).chain(elements(sec)).collect()
             } else {
                 continue;
@@ -386,13 +506,13 @@ fn resolve_relative(dir: Option<&Path>, rel: &str) -> Option<PathBuf> {
 
 fn load_externals(
     doc: &Document,
+    old_id: FileId,
     input: &Input,
     groups: &[String],
     sources: &mut Sources,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<External> {
     let text = doc.input_text();
-    let old_id = FileId(0);
     let mut out = Vec::new();
     for scope in scopes(doc) {
         let mut owners: Vec<Node> = Vec::new();
@@ -500,6 +620,11 @@ struct Merger<'r, 't, 'a, 'i> {
     changes: Vec<Change>,
     diags: Vec<Diagnostic>,
     kept_noted: Vec<usize>,
+    /// BASE's id and text, in a 3-way merge.
+    base: Option<(FileId, &'t str)>,
+    /// BASE's migrated values by [`value_key`], to tell admin changes from defaults.
+    base_values: HashMap<String, String>,
+    decisions: Vec<Decision>,
     external: HashMap<(NodeId, &'static str), (FileId, Node<'a, 'i>)>,
 }
 
@@ -509,6 +634,7 @@ struct Site {
     path: String,
     span: Range<usize>,
     secret: bool,
+    origin: Option<Origin>,
 }
 
 /// A value to write: decoded, plus the raw spelling it had in OLD when that can be reused.
@@ -680,6 +806,18 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
         }
     }
 
+    /// With BASE, whether OLD's value is the admin's (differs from BASE) or the old default.
+    fn origin(&self, key: String, old_value: &str) -> Option<Origin> {
+        self.base?;
+        Some(
+            if self.base_values.get(&key).map(String::as_str) == Some(old_value) {
+                Origin::Default
+            } else {
+                Origin::Admin
+            },
+        )
+    }
+
     fn push_change(
         &mut self,
         rule: usize,
@@ -689,7 +827,12 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
         after: String,
     ) {
         let (rule, rule_name) = self.rule_code(rule);
-        let Site { path, span, secret } = site.clone();
+        let Site {
+            path,
+            span,
+            secret,
+            origin,
+        } = site.clone();
         self.changes.push(Change {
             rule,
             rule_name,
@@ -701,6 +844,7 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
             before,
             after,
             secret,
+            origin,
         });
     }
 
@@ -896,7 +1040,14 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                                 at..at
                             }
                         };
-                        let site = Site { path, span, secret };
+                        let origin =
+                            self.origin(app_value_key(&old_scope.label(), e.key), &e.value);
+                        let site = Site {
+                            path,
+                            span,
+                            secret,
+                            origin,
+                        };
                         self.record_carry(rule, &site, Some(&n.value), &e.value, &carried);
                     }
                     None => {
@@ -947,6 +1098,7 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                     path: path.clone(),
                     span: at..at,
                     secret: *secret,
+                    origin: self.origin(app_value_key(&old_scope.label(), e.key), &e.value),
                 };
                 self.record_carry(rule, &site, None, &e.value, carried);
             }
@@ -1145,7 +1297,12 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                 let span = self.set_value_content(ns, text);
                 self.record_carry(
                     rule,
-                    &Site { path, span, secret },
+                    &Site {
+                        path,
+                        span,
+                        secret,
+                        origin: self.origin(setting_value_key(prefix, os.name), &os.value),
+                    },
                     Some(&ns.value),
                     &os.value,
                     &carried,
@@ -1157,7 +1314,13 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                 }
                 let eol = crate::edit::first_eol(self.new_text);
                 let span = self.set_value_content(ns, with_eol(&os.value, eol));
-                let site = Site { path, span, secret };
+                let origin = self.origin(setting_value_key(prefix, os.name), &os.value);
+                let site = Site {
+                    path,
+                    span,
+                    secret,
+                    origin,
+                };
                 self.push_change(
                     rule,
                     ChangeKind::Replaced,
@@ -1264,6 +1427,7 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
             path: path.clone(),
             span: at..at,
             secret,
+            origin: self.origin(setting_value_key(prefix, os.name), &os.value),
         };
         self.record_carry(rule, &site, None, &os.value, &carried);
         self.diags.push(
@@ -1494,6 +1658,7 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                             path: label,
                             span: na.value_range,
                             secret: false,
+                            origin: None,
                         };
                         self.push_change(
                             rule,
@@ -1514,6 +1679,7 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                             path: label,
                             span: at..at,
                             secret: false,
+                            origin: None,
                         };
                         self.push_change(rule, ChangeKind::Inserted, &site, None, a.value.clone());
                     }
@@ -1540,6 +1706,7 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                                 path: label,
                                 span: at..at,
                                 secret: false,
+                                origin: None,
                             };
                             self.push_change(
                                 rule,
@@ -1585,7 +1752,7 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
         self.review_children(
             old_doc.root_element(),
             Some(new_doc.root_element()),
-            "",
+            ("", ""),
             &skip,
             &carried,
         );
@@ -1595,130 +1762,121 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
         &mut self,
         old: Node,
         new: Option<Node>,
-        path: &str,
+        paths: (&str, &str),
         skip: &[&str],
         carried: &[(String, String)],
     ) {
-        // NEW's children by identity, each list in document order; a match is taken from the front.
-        let mut by_identity: HashMap<String, std::collections::VecDeque<Node>> = HashMap::new();
-        for c in new.into_iter().flat_map(elements) {
-            by_identity.entry(identity(c).0).or_default().push_back(c);
-        }
+        let (epath, shown_path) = paths;
+        let mut theirs = Siblings::of(&self.rules.identity, new, epath);
         for oc in elements(old) {
             let name = oc.tag_name().name();
-            if path.is_empty() && skip.contains(&name) {
+            let cpath = child_path(epath, old, oc);
+            if cpath == name && skip.contains(&name) {
                 continue;
             }
-            let (id, shown_id) = identity(oc);
-            let nc = by_identity.get_mut(&id).and_then(|q| q.pop_front());
-            let here = if path.is_empty() {
+            let (id, shown_id) = self.rules.identity.of(oc, &cpath);
+            let here = if shown_path.is_empty() {
                 shown_id
             } else {
-                format!("{path}/{shown_id}")
+                format!("{shown_path}/{shown_id}")
             };
-            match nc {
-                None => {
-                    self.diags.push(
-                        Diagnostic::new(
-                            Code::Review,
-                            format!("OLD has <{here}>, which NEW lacks; not carried (review it)"),
-                        )
-                        .with_label(
-                            self.old_id,
-                            oc.range().start..start_tag_end(self.old_text, oc),
-                            "only in OLD",
-                        ),
-                    );
+            let Some(nc) = theirs.take(&id) else {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::Review,
+                        format!("OLD has <{here}>, which NEW lacks; not carried (review it)"),
+                    )
+                    .with_label(
+                        self.old_id,
+                        oc.range().start..start_tag_end(self.old_text, oc),
+                        "only in OLD",
+                    ),
+                );
+                continue;
+            };
+            let mut diffs = Vec::new();
+            for a in oc.attributes() {
+                if carried.iter().any(|(e, at)| *e == cpath && at == a.name()) {
+                    continue;
                 }
-                Some(nc) => {
-                    let bare = strip_identity_path(&here);
-                    let mut diffs = Vec::new();
-                    for a in oc.attributes() {
-                        if carried.iter().any(|(e, at)| *e == bare && at == a.name()) {
-                            continue;
-                        }
-                        let secret = self.rules.is_secret_attribute(a.name());
-                        match nc.attribute(a.name()) {
-                            Some(v) if v == a.value() => {}
-                            Some(v) => diffs.push(format!(
-                                "{}=\"{}\" (NEW: \"{}\")",
-                                a.name(),
-                                self.shown(a.value(), secret),
-                                self.shown(v, secret)
-                            )),
-                            None => diffs.push(format!(
-                                "{}=\"{}\" (NEW: absent)",
-                                a.name(),
-                                self.shown(a.value(), secret)
-                            )),
-                        }
-                    }
-                    let ot: String = oc.children().filter_map(|c| c.text()).collect::<String>();
-                    let nt: String = nc.children().filter_map(|c| c.text()).collect::<String>();
-                    if elements(oc).next().is_none() && ot.trim() != nt.trim() {
-                        diffs.push(format!("text \"{}\" (NEW: \"{}\")", ot.trim(), nt.trim()));
-                    }
-                    if !diffs.is_empty() {
-                        self.diags.push(
-                            Diagnostic::new(
-                                Code::Review,
-                                format!(
-                                    "<{here}> differs: OLD has {}; NEW's kept (review it)",
-                                    diffs.join(", ")
-                                ),
-                            )
-                            .with_label(
-                                self.old_id,
-                                oc.range().start..start_tag_end(self.old_text, oc),
-                                "OLD",
-                            )
-                            .with_label(
-                                self.new_id,
-                                nc.range().start..start_tag_end(self.new_text, nc),
-                                "NEW",
-                            ),
-                        );
-                    }
-                    self.review_children(oc, Some(nc), &here, skip, carried);
+                let secret = self.rules.is_secret_attribute(a.name());
+                match nc.attribute(a.name()) {
+                    Some(v) if v == a.value() => {}
+                    Some(v) => diffs.push(format!(
+                        "{}=\"{}\" (NEW: \"{}\")",
+                        a.name(),
+                        self.shown(a.value(), secret),
+                        self.shown(v, secret)
+                    )),
+                    None => diffs.push(format!(
+                        "{}=\"{}\" (NEW: absent)",
+                        a.name(),
+                        self.shown(a.value(), secret)
+                    )),
                 }
             }
+            let (ot, nt) = (leaf_text(oc), leaf_text(nc));
+            if ot != nt {
+                diffs.push(format!(
+                    "text \"{}\" (NEW: \"{}\")",
+                    ot.unwrap_or_default(),
+                    nt.unwrap_or_default()
+                ));
+            }
+            if !diffs.is_empty() {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::Review,
+                        format!(
+                            "<{here}> differs: OLD has {}; NEW's kept (review it)",
+                            diffs.join(", ")
+                        ),
+                    )
+                    .with_label(
+                        self.old_id,
+                        oc.range().start..start_tag_end(self.old_text, oc),
+                        "OLD",
+                    )
+                    .with_label(
+                        self.new_id,
+                        nc.range().start..start_tag_end(self.new_text, nc),
+                        "NEW",
+                    ),
+                );
+            }
+            self.review_children(oc, Some(nc), (&cpath, &here), skip, carried);
         }
     }
 }
 
-/// Attributes .NET collections use as an element's identity, in order of preference.
-const IDENTITY_ATTRIBUTES: &[&str] = &[
-    "key",
-    "name",
-    "path",
-    "verb",
-    "fileExtension",
-    "assembly",
-    "type",
-    "namespace",
-    "tagPrefix",
-    "statusCode",
-];
-
-/// An element's identity for matching (the key attribute's value folded as .NET compares it), and as
-/// shown to the user (the value as written).
-fn identity(n: Node) -> (String, String) {
-    let name = n.tag_name().name();
-    match IDENTITY_ATTRIBUTES
-        .iter()
-        .find_map(|a| n.attribute(*a).map(|v| (a, v)))
-    {
-        Some((a, v)) => (
-            format!("{name}[@{a}='{}']", fold_key(v)),
-            format!("{name}[@{a}='{v}']"),
-        ),
-        None => (name.to_string(), name.to_string()),
-    }
+/// The key of an appSettings value in [`base_values`].
+fn app_value_key(scope_label: &str, key: &str) -> String {
+    format!("app|{scope_label}|{}", fold_key(key))
 }
 
-fn strip_identity_path(path: &str) -> String {
-    path.split('/')
-        .map(|p| p.split('[').next().unwrap_or(p))
-        .collect::<Vec<_>>()
-        .join("/")
+/// The key of a setting value in [`base_values`]; `prefix` is `<scope>group/section`.
+fn setting_value_key(prefix: &str, name: &str) -> String {
+    format!("set|{prefix}|{name}")
+}
+
+/// BASE's appSettings and settings values, keyed like OLD's, to tell admin changes from defaults.
+fn base_values(doc: &Document, id: FileId, groups: &[String]) -> HashMap<String, String> {
+    let text = doc.input_text();
+    let mut out = HashMap::new();
+    for scope in scopes(doc) {
+        if let Some(sec) = child(scope.node, "appSettings") {
+            let mut values = AppSettings::default();
+            values.apply(sec, id, "base");
+            for e in values.entries() {
+                out.insert(app_value_key(&scope.label(), e.key), e.value.clone());
+            }
+        }
+        for sec in settings_sections(text, scope.node, groups, id, "base") {
+            let prefix = format!("{}{}/{}", scope.label(), sec.group, sec.name);
+            for s in &sec.settings {
+                out.insert(setting_value_key(&prefix, s.name), s.value.clone());
+            }
+        }
+    }
+    out
 }

@@ -5,9 +5,9 @@
 
 use serde::Serialize;
 
-use crate::diag::{JsonDiagnostic, Severity};
+use crate::diag::{JsonDiagnostic, JsonLabel, Severity};
 use crate::diff::RenderedDiff;
-use crate::merge::{Change, Migration};
+use crate::merge::{Change, DecisionKind, Migration, Prefer};
 use crate::secrets::shown;
 
 /// Counts of one migration.
@@ -29,10 +29,25 @@ pub struct Report {
     pub changed: bool,
     pub totals: Totals,
     pub changes: Vec<Change>,
+    /// 3-way decisions (only with BASE).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<JsonDecision>,
     pub diagnostics: Vec<JsonDiagnostic>,
     pub diff: String,
     /// True when `diff` applies with `patch` to NEW's bytes to give the merged file.
     pub diff_applies: bool,
+}
+
+/// A 3-way decision as it appears in reports, with spans in BASE, OLD and NEW.
+#[derive(Debug, Serialize)]
+pub struct JsonDecision {
+    pub kind: DecisionKind,
+    pub rule: String,
+    pub path: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chosen: Option<Prefer>,
+    pub labels: Vec<JsonLabel>,
 }
 
 /// Counts diagnostics by severity.
@@ -74,6 +89,18 @@ pub fn report(m: &Migration, rules_name: &str, diff: &RenderedDiff, show_secrets
         changed: m.changed(),
         totals: totals(changes.len(), &diagnostics),
         changes,
+        decisions: m
+            .decisions
+            .iter()
+            .map(|d| JsonDecision {
+                kind: d.kind,
+                rule: d.rule.clone(),
+                path: d.path.clone(),
+                message: d.message.clone(),
+                chosen: d.chosen,
+                labels: d.labels.iter().map(|l| l.to_json(&m.sources)).collect(),
+            })
+            .collect(),
         diagnostics,
         diff: diff.text.clone(),
         diff_applies: diff.applies_with_patch(),

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::diag::{Code, Diagnostic, FileId};
+use crate::merge::Prefer;
 use crate::remap::Rename;
 
 /// The default rule set, embedded at build time.
@@ -28,6 +29,8 @@ struct RawRules {
     secrets: Secrets,
     #[serde(default)]
     known: Known,
+    #[serde(default)]
+    identity: Identity,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -45,6 +48,9 @@ struct RawRule {
     from: Option<String>,
     to: Option<String>,
     option: Option<String>,
+    prefer: Option<BTreeMap<String, Prefer>>,
+    #[serde(rename = "remove-comments")]
+    remove_comments: Option<bool>,
 }
 
 impl RawRule {
@@ -59,15 +65,18 @@ impl RawRule {
             ("from", self.from.is_some()),
             ("to", self.to.is_some()),
             ("option", self.option.is_some()),
+            ("prefer", self.prefer.is_some()),
+            ("remove-comments", self.remove_comments.is_some()),
         ];
         let allowed: &[&str] = match self.action.as_str() {
             "copy-app-settings" => &[],
             "copy-application-settings" => &["groups"],
             "carry-attribute" => &["element", "attribute", "unless", "reminder"],
             "remap-vdir" => &["from", "to", "option"],
+            "three-way" => &["prefer", "remove-comments"],
             other => {
                 return Err(format!(
-                    "unknown action `{other}` (expected copy-app-settings, copy-application-settings, carry-attribute or remap-vdir)"
+                    "unknown action `{other}` (expected copy-app-settings, copy-application-settings, carry-attribute, remap-vdir or three-way)"
                 ))
             }
         };
@@ -91,6 +100,10 @@ impl RawRule {
                 attribute: need(&self.attribute, "attribute")?,
                 unless: self.unless.clone().unwrap_or_default(),
                 reminder: self.reminder.clone(),
+            },
+            "three-way" => Action::ThreeWay {
+                prefer: self.prefer.clone().unwrap_or_default(),
+                remove_comments: self.remove_comments.unwrap_or(false),
             },
             _ => Action::RemapVdir {
                 from: need(&self.from, "from")?,
@@ -121,6 +134,26 @@ pub enum Action {
         to: String,
         option: String,
     },
+    /// With BASE: carry every change the admin made to BASE into NEW, outside the sections other
+    /// rules own. `prefer` chooses the winner of a conflict per section (element path from the root);
+    /// `remove_comments` also removes a comment standing on the lines just above a removed element.
+    ThreeWay {
+        prefer: BTreeMap<String, Prefer>,
+        remove_comments: bool,
+    },
+}
+
+/// How elements are told apart among their siblings, as .NET's configuration collections key them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    /// Attributes that identify an element, in order of preference: the first one present is used.
+    #[serde(default)]
+    pub attributes: Vec<String>,
+    /// Per element path (names from the root or a `<location>`, `/`-separated, matched as a suffix):
+    /// the parts of its identity. `child@attr` names an attribute of a child element.
+    #[serde(default)]
+    pub elements: BTreeMap<String, Vec<String>>,
 }
 
 /// One rule of a rule set.
@@ -160,6 +193,7 @@ pub struct Rules {
     pub rules: Vec<Rule>,
     pub secrets: Secrets,
     pub known: Known,
+    pub identity: Identity,
 }
 
 impl Rules {
@@ -228,6 +262,7 @@ impl Rules {
             rules,
             secrets: raw.secrets,
             known: raw.known,
+            identity: raw.identity,
         })
     }
 
@@ -277,7 +312,7 @@ mod tests {
     #[test]
     fn builtin_rules_load() {
         let r = Rules::builtin();
-        assert_eq!(r.rules.len(), 6);
+        assert_eq!(r.rules.len(), 7);
         assert!(r.is_secret_name("WEB_SERVICE_SDK_AUTHENTICATION_PASSWORD"));
         assert!(!r.is_secret_name("USE_WEB_SERVICE_SDK"));
     }

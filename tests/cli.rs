@@ -516,3 +516,71 @@ fn inputs_above_max_size_are_refused() {
         &["old.config", "--max-size 100"],
     );
 }
+
+#[test]
+fn a_3way_merge_reports_each_decision_with_spans_in_all_three_files() {
+    let base = "<configuration>\n  <system.web>\n    <httpRuntime executionTimeout=\"180\" maxRequestLength=\"4096\" />\n  </system.web>\n</configuration>\n";
+    let old = base
+        .replace("\"180\"", "\"300\"")
+        .replace("\"4096\"", "\"16384\"");
+    let new = base.replace("\"4096\"", "\"8192\"");
+    let c = Case::new(&old, &new);
+    fs::write(c.path("base.config"), base).unwrap();
+    let o = c
+        .cmd()
+        .args([
+            "--base",
+            "base.config",
+            "--format",
+            "json",
+            "-o",
+            "out.config",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr_of(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let decisions = v["decisions"].as_array().unwrap();
+    let find = |kind: &str| {
+        decisions
+            .iter()
+            .find(|d| d["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind}: {decisions:?}"))
+    };
+    let carried = find("carried");
+    assert_eq!(carried["rule"], "R107");
+    assert_eq!(carried["path"], "system.web/httpRuntime/@executionTimeout");
+    let files: Vec<&str> = carried["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, vec!["base.config", "old.config", "new.config"]);
+    let conflict = find("conflict");
+    assert_eq!(conflict["chosen"], "new");
+    assert_eq!(conflict["labels"][1]["line"], 3);
+    let out = fs::read_to_string(c.path("out.config")).unwrap();
+    assert!(
+        out.contains("executionTimeout=\"300\" maxRequestLength=\"8192\""),
+        "{out}"
+    );
+    let o = c
+        .cmd()
+        .args([
+            "--base",
+            "base.config",
+            "--prefer",
+            "old",
+            "-o",
+            "old-wins.config",
+            "--color",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    assert!(stderr_of(&o).contains("W209(conflict)"));
+    assert!(fs::read_to_string(c.path("old-wins.config"))
+        .unwrap()
+        .contains("maxRequestLength=\"16384\""));
+}

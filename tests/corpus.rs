@@ -10,21 +10,23 @@ fn cases() -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = fs::read_dir(&root)
         .expect("corpus/ exists")
         .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.join("old.config").is_file()
-                && p.join("new.config").is_file()
-                && !p.join("base.config").exists()
-        })
+        .filter(|p| p.join("old.config").is_file() && p.join("new.config").is_file())
         .collect();
     out.sort();
     assert!(out.len() >= 15, "the corpus lost cases: {out:?}");
     out
 }
 
+/// The case's extra arguments: its `args` file, plus `--base` for a 3-way case.
 fn args(case: &Path) -> Vec<String> {
-    fs::read_to_string(case.join("args"))
+    let mut a: Vec<String> = fs::read_to_string(case.join("args"))
         .map(|s| s.split_whitespace().map(String::from).collect())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if case.join("base.config").is_file() {
+        a.push("--base".into());
+        a.push(case.join("base.config").display().to_string());
+    }
+    a
 }
 
 fn run_merge(old: &Path, new: &Path, extra: &[String], out: &Path) -> std::process::Output {
