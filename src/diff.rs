@@ -3,7 +3,7 @@
 //! Owns the diff text, git-style headers and secret masking of printed lines. It never decides what
 //! changes; it renders a [`Migration`].
 
-use similar::{ChangeTag, TextDiff};
+use similar::{Algorithm, ChangeTag, TextDiff};
 
 use crate::diag::mask;
 use crate::merge::Migration;
@@ -63,7 +63,11 @@ pub fn unified(m: &Migration, show_secrets: bool) -> RenderedDiff {
     };
     let lines_a: Vec<&str> = shown_a.split_inclusive('\n').collect();
     let lines_b: Vec<&str> = shown_b.split_inclusive('\n').collect();
-    let diff = TextDiff::from_lines(a.as_str(), b.as_str());
+    // Patience: config lines are nearly all unique, so it anchors on them and stays near-linear where
+    // Myers' O(ND) would crawl through a 10 MB file with many changed values.
+    let diff = TextDiff::configure()
+        .algorithm(Algorithm::Patience)
+        .diff_lines(a.as_str(), b.as_str());
     let path = header_path(&m.sources.get(m.new).name);
     let mut out = format!("diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n");
     let mut masked = false;

@@ -24,7 +24,7 @@ use crate::doc::{
     is_self_closing, last_child_slot, parse, quote_of, start_tag_end, Slot,
 };
 use crate::edit::{escape_attr, escape_text, with_eol, Edits};
-use crate::remap::{path_segments, remap, Rename};
+use crate::remap::{path_segments, remap, remap_segments, Rename};
 use crate::rules::{Action, Rules};
 use crate::secrets::{secret_spans, shown};
 use crate::text::{decode, encode, FileEncoding};
@@ -283,6 +283,11 @@ fn run(
         rules,
         opts,
         renames: rules.renames(&opts.vdirs),
+        rename_list: rules
+            .renames(&opts.vdirs)
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect(),
         old_text,
         new_text,
         old_id,
@@ -608,6 +613,8 @@ struct Merger<'r, 't, 'a, 'i> {
     rules: &'r Rules,
     opts: &'r Options,
     renames: Vec<(usize, Rename)>,
+    /// The renames alone, as `remap` takes them.
+    rename_list: Vec<Rename>,
     old_text: &'t str,
     new_text: &'t str,
     old_id: FileId,
@@ -682,18 +689,26 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
 
     /// Remaps OLD's value (and its raw spelling, when it can be kept) through every remap-vdir rule.
     fn carry(&mut self, value: &str, raw: Option<&str>, span: (FileId, Range<usize>)) -> Carried {
-        let renames: Vec<Rename> = self.renames.iter().map(|(_, r)| r.clone()).collect();
-        self.near_miss_vdirs(value, &span);
-        self.note_kept_vdirs(value, &span);
         let raw = raw
             .filter(|r| r.contains('&') && unescape(r).as_deref() == Some(value))
             .map(str::to_string);
-        match remap(value, &renames) {
-            None => Carried {
-                value: value.to_string(),
-                raw,
-                remapped_by: Vec::new(),
-            },
+        let plain = Carried {
+            value: value.to_string(),
+            raw: raw.clone(),
+            remapped_by: Vec::new(),
+        };
+        // Most values are not URLs: skip the URL parser for them.
+        if !value.contains("://") {
+            return plain;
+        }
+        let Some(segments) = path_segments(value) else {
+            return plain;
+        };
+        self.near_miss_vdirs(value, &segments, &span);
+        self.note_kept_vdirs(value, &segments, &span);
+        let renames = std::mem::take(&mut self.rename_list);
+        let carried = match remap_segments(value, &segments, &renames) {
+            None => plain,
             Some((new_value, hits)) => {
                 let mut by: Vec<usize> = hits.iter().map(|h| self.renames[h.rename].0).collect();
                 by.dedup();
@@ -707,13 +722,17 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                     remapped_by: by,
                 }
             }
-        }
+        };
+        self.rename_list = renames;
+        carried
     }
 
-    fn note_kept_vdirs(&mut self, value: &str, span: &(FileId, Range<usize>)) {
-        let Some(segments) = path_segments(value) else {
-            return;
-        };
+    fn note_kept_vdirs(
+        &mut self,
+        value: &str,
+        segments: &[Range<usize>],
+        span: &(FileId, Range<usize>),
+    ) {
         for (rule, r) in self.renames.clone() {
             if !r.to.eq_ignore_ascii_case(&r.from) || self.kept_noted.contains(&rule) {
                 continue;
@@ -735,17 +754,19 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
         }
     }
 
-    fn near_miss_vdirs(&mut self, value: &str, span: &(FileId, Range<usize>)) {
-        let Some(segments) = path_segments(value) else {
-            return;
-        };
+    fn near_miss_vdirs(
+        &mut self,
+        value: &str,
+        segments: &[Range<usize>],
+        span: &(FileId, Range<usize>),
+    ) {
         let mut known: Vec<String> = Vec::new();
         for (_, r) in &self.renames {
             known.push(r.from.clone());
             known.push(r.to.clone());
         }
         for s in segments {
-            let seg = &value[s];
+            let seg = &value[s.clone()];
             if seg.len() < 12 || known.iter().any(|k| k.eq_ignore_ascii_case(seg)) {
                 continue;
             }

@@ -73,7 +73,15 @@ pub fn decoded_segment(raw: &str) -> String {
 /// Applies `renames` to the path segments of `value`. Returns the new value and the hits, or `None`
 /// when nothing matched (or the value is not a URL we can edit).
 pub fn remap(value: &str, renames: &[Rename]) -> Option<(String, Vec<Hit>)> {
-    let segments = path_segments(value)?;
+    remap_segments(value, &path_segments(value)?, renames)
+}
+
+/// [`remap`] with the value's [`path_segments`] already found.
+pub fn remap_segments(
+    value: &str,
+    segments: &[Range<usize>],
+    renames: &[Rename],
+) -> Option<(String, Vec<Hit>)> {
     let mut hits = Vec::new();
     for range in segments {
         let seg = decoded_segment(&value[range.clone()]);
@@ -82,7 +90,10 @@ pub fn remap(value: &str, renames: &[Rename]) -> Option<(String, Vec<Hit>)> {
             .position(|r| seg.eq_ignore_ascii_case(&r.from))
         {
             if !renames[i].to.eq_ignore_ascii_case(&renames[i].from) {
-                hits.push(Hit { rename: i, range });
+                hits.push(Hit {
+                    rename: i,
+                    range: range.clone(),
+                });
             }
         }
     }
