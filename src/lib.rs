@@ -13,6 +13,7 @@
 //! assert!(m.merged_text.contains(r#"<add key="A" value="1" />"#));
 //! ```
 
+pub mod batch;
 pub mod config;
 pub mod diag;
 pub mod diff;

@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use wcmigrate::batch::{self, read_input, vdir_overrides, PendingFile, ReportWriter};
 use wcmigrate::diag::{render_human, Code, Diagnostic, HumanStyle, Sources, CODES};
 use wcmigrate::output::{backup_path, write_atomic};
 use wcmigrate::rules::{Rules, DEFAULT_RULES, DEFAULT_RULES_NAME};
-use wcmigrate::{diff, migrate, migrate3, report, Input, Options, Prefer};
+use wcmigrate::{diff, migrate, migrate3, report, Options, Prefer};
 
 #[derive(Parser)]
 #[command(
@@ -26,6 +27,9 @@ struct Cli {
 enum Command {
     /// Merge OLD (the backup of the old web.config) into NEW (the fresh install) and print the diff.
     Merge(MergeArgs),
+    /// Migrate every case under DIR (folders holding old.config and new.config), or listed in a JSON
+    /// manifest, in parallel; print a summary or a JSON report.
+    Batch(BatchArgs),
     /// List the rules and diagnostic codes.
     Rules {
         /// Rules file to list instead of the built-in set.
@@ -63,9 +67,6 @@ struct MergeArgs {
     /// default the admin changed.
     #[arg(long, value_name = "BASE")]
     base: Option<PathBuf>,
-    /// In a 3-way merge, which side wins where OLD and NEW both changed BASE.
-    #[arg(long, value_enum, default_value_t = PreferArg::New)]
-    prefer: PreferArg,
     /// Write the merged file here (atomically).
     #[arg(short = 'o', long = "output", value_name = "OUT", conflicts_with_all = ["in_place", "check"])]
     output: Option<PathBuf>,
@@ -78,6 +79,46 @@ struct MergeArgs {
     /// Write nothing; exit 1 when NEW differs from what the merge would produce.
     #[arg(long)]
     check: bool,
+    /// Output format: a unified diff on stdout and diagnostics on stderr, or one JSON report on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    #[command(flatten)]
+    engine: EngineArgs,
+}
+
+#[derive(clap::Args)]
+struct BatchArgs {
+    /// A folder searched recursively for cases (each a folder with old.config and new.config, optional
+    /// base.config and args), or a JSON manifest listing cases anywhere on disk.
+    #[arg(value_name = "DIR")]
+    source: PathBuf,
+    /// Mirror the case tree here, writing <case>/merged.config and <case>/merged.diff (atomically).
+    /// Without it, a dry run: nothing is written.
+    #[arg(long, value_name = "OUTDIR")]
+    out: Option<PathBuf>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    /// Also write the JSON report to FILE (atomically), whatever --format says.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// human: a progress bar (on a terminal only), then a summary on stderr, nothing on stdout;
+    /// json: the report on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Start no new case after the first failure; the cases not run are reported as skipped.
+    #[arg(long)]
+    fail_fast: bool,
+    /// Exit 1 when a case has warnings or conflicts (and none failed).
+    #[arg(long)]
+    deny_warnings: bool,
+    #[command(flatten)]
+    engine: EngineArgs,
+}
+
+/// The options `merge` and `batch` share.
+#[derive(clap::Args)]
+struct EngineArgs {
     /// Virtual directory of the Web Service SDK on the new server.
     #[arg(long, value_name = "NAME")]
     sdk_vdir: Option<String>,
@@ -87,12 +128,12 @@ struct MergeArgs {
     /// Virtual directory of the Mobile App Web Service on the new server.
     #[arg(long, value_name = "NAME")]
     mobile_vdir: Option<String>,
+    /// In a 3-way merge, which side wins where OLD and NEW both changed BASE.
+    #[arg(long, value_enum, default_value_t = PreferArg::New)]
+    prefer: PreferArg,
     /// Rules file (TOML) to use instead of the built-in set.
     #[arg(long, value_name = "FILE")]
     rules: Option<PathBuf>,
-    /// Output format: a unified diff on stdout and diagnostics on stderr, or one JSON report on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
     /// Print secret values (passwords, keys, connection strings) instead of ***.
     #[arg(long)]
     show_secrets: bool,
@@ -100,14 +141,39 @@ struct MergeArgs {
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
     /// Refuse inputs larger than this many bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    #[arg(long, value_name = "BYTES", default_value_t = batch::DEFAULT_MAX_SIZE)]
     max_size: u64,
+}
+
+impl EngineArgs {
+    fn style(&self) -> HumanStyle {
+        HumanStyle {
+            color: color_enabled(self.color),
+            show_secrets: self.show_secrets,
+        }
+    }
+
+    fn options(&self) -> Options {
+        Options {
+            vdirs: vdir_overrides(
+                self.sdk_vdir.as_deref(),
+                self.portal_vdir.as_deref(),
+                self.mobile_vdir.as_deref(),
+            ),
+            show_secrets: self.show_secrets,
+            prefer: match self.prefer {
+                PreferArg::Old => Prefer::Old,
+                PreferArg::New => Prefer::New,
+            },
+        }
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Merge(args) => merge(&args),
+        Command::Batch(args) => run_batch(&args),
         Command::Rules { rules } => list_rules(rules.as_deref()),
     }
 }
@@ -135,45 +201,6 @@ fn fail(diags: &[Diagnostic], sources: &Sources, style: HumanStyle, format: Form
     ExitCode::from(2)
 }
 
-fn read_input(path: &Path, max_size: u64, sources: &mut Sources) -> Result<Input, Diagnostic> {
-    let name = path.display().to_string();
-    let unreadable = |e: std::io::Error| {
-        Diagnostic::new(Code::Unreadable, format!("cannot read {name}: {e}"))
-            .with_help("check the path and that you may read the file")
-    };
-    let meta = std::fs::metadata(path).map_err(unreadable)?;
-    if meta.is_dir() {
-        return Err(Diagnostic::new(
-            Code::Unreadable,
-            format!("{name} is a folder, not a web.config file"),
-        )
-        .with_help("give the path of the web.config file itself"));
-    }
-    if meta.len() > max_size {
-        return Err(Diagnostic::new(
-            Code::TooLarge,
-            format!(
-                "{name} is {} bytes, more than --max-size {max_size}",
-                meta.len()
-            ),
-        )
-        .with_help("real web.config files are far smaller; check the path, or raise --max-size"));
-    }
-    let bytes = std::fs::read(path).map_err(unreadable)?;
-    let _ = sources;
-    Ok(Input {
-        name,
-        bytes,
-        dir: path.parent().map(|p| {
-            if p.as_os_str().is_empty() {
-                PathBuf::from(".")
-            } else {
-                p.to_path_buf()
-            }
-        }),
-    })
-}
-
 fn load_rules(path: Option<&Path>, sources: &mut Sources) -> Result<(Rules, String), Diagnostic> {
     match path {
         None => Ok((Rules::builtin(), DEFAULT_RULES_NAME.to_string())),
@@ -193,30 +220,20 @@ fn load_rules(path: Option<&Path>, sources: &mut Sources) -> Result<(Rules, Stri
 }
 
 fn merge(args: &MergeArgs) -> ExitCode {
-    let style = HumanStyle {
-        color: color_enabled(args.color),
-        show_secrets: args.show_secrets,
-    };
+    let style = args.engine.style();
     let mut pre = Sources::default();
-    let (rules, rules_name) = match load_rules(args.rules.as_deref(), &mut pre) {
+    let (rules, rules_name) = match load_rules(args.engine.rules.as_deref(), &mut pre) {
         Ok(r) => r,
         Err(d) => return fail(&[d], &pre, style, args.format),
     };
     let mut inputs = Vec::new();
     for p in [&args.old, &args.new].into_iter().chain(args.base.as_ref()) {
-        match read_input(p, args.max_size, &mut pre) {
+        match read_input(p, args.engine.max_size) {
             Ok(i) => inputs.push(i),
             Err(d) => return fail(&[d], &pre, style, args.format),
         }
     }
-    let opts = Options {
-        vdirs: vdir_overrides(&args.sdk_vdir, &args.portal_vdir, &args.mobile_vdir),
-        show_secrets: args.show_secrets,
-        prefer: match args.prefer {
-            PreferArg::Old => Prefer::Old,
-            PreferArg::New => Prefer::New,
-        },
-    };
+    let opts = args.engine.options();
     let result = match inputs.get(2) {
         Some(base) => migrate3(base, &inputs[0], &inputs[1], &rules, &opts),
         None => migrate(&inputs[0], &inputs[1], &rules, &opts),
@@ -225,7 +242,7 @@ fn merge(args: &MergeArgs) -> ExitCode {
         Ok(m) => m,
         Err(f) => return fail(&f.diagnostics, &f.sources, style, args.format),
     };
-    let rendered = diff::unified(&m, args.show_secrets);
+    let rendered = diff::unified(&m, opts.show_secrets);
     let mut diags = m.diagnostics.clone();
     diags.extend(rendered.notes(&m));
 
@@ -276,7 +293,7 @@ fn merge(args: &MergeArgs) -> ExitCode {
 
     match args.format {
         Format::Json => {
-            let mut r = report::report(&m, &rules_name, &rendered, args.show_secrets);
+            let mut r = report::report(&m, &rules_name, &rendered, opts.show_secrets);
             r.diagnostics = diags.iter().map(|d| d.to_json(&m.sources)).collect();
             r.totals = report::totals(r.changes.len(), &r.diagnostics);
             let mut out = std::io::stdout().lock();
@@ -298,23 +315,129 @@ fn merge(args: &MergeArgs) -> ExitCode {
     }
 }
 
-/// The `--*-vdir` flags as overrides keyed by the remap rules' `option` names.
-fn vdir_overrides(
-    sdk: &Option<String>,
-    portal: &Option<String>,
-    mobile: &Option<String>,
-) -> BTreeMap<String, String> {
-    [
-        ("sdk-vdir", sdk),
-        ("portal-vdir", portal),
-        ("mobile-vdir", mobile),
-    ]
-    .into_iter()
-    .filter_map(|(option, v)| {
-        v.as_ref()
-            .map(|v| (option.to_string(), v.trim_matches(['/', '\\']).to_string()))
-    })
-    .collect()
+fn run_batch(args: &BatchArgs) -> ExitCode {
+    let style = args.engine.style();
+    let mut pre = Sources::default();
+    let setup = load_rules(args.engine.rules.as_deref(), &mut pre).and_then(|(rules, name)| {
+        let cases = batch::find_cases(&args.source)?;
+        let reports = Reports::open(args, &name)?;
+        Ok((rules, cases, reports))
+    });
+    let (rules, cases, mut reports) = match setup {
+        Ok(s) => s,
+        Err(d) => return fail(&[d], &pre, style, args.format),
+    };
+    let settings = batch::Settings {
+        merge: args.engine.options(),
+        out: args.out.clone(),
+        jobs: args.jobs.map_or(0, usize::from),
+        fail_fast: args.fail_fast,
+        max_size: args.engine.max_size,
+    };
+    let bar = progress_bar(args.format, cases.list.len());
+    let result = batch::run(&cases, &rules, &settings, &|_| bar.inc(1), &mut |r| {
+        reports.case(r)
+    });
+    bar.finish_and_clear();
+    // Past this point stdout may hold part of a JSON report: a late error goes to stderr.
+    let summary = match result.and_then(|s| reports.finish(&s).map(|()| s)) {
+        Ok(s) => s,
+        Err(d) => return fail(&[d], &pre, style, Format::Human),
+    };
+    if let Format::Human = args.format {
+        eprint!(
+            "{}",
+            batch::render_summary(
+                &summary,
+                &args.source,
+                args.out.as_deref(),
+                args.deny_warnings,
+                style.color
+            )
+        );
+    }
+    ExitCode::from(summary.exit_code(args.deny_warnings))
+}
+
+/// Where the batch's JSON report goes: the --report file (put in place at the end) and/or stdout.
+struct Reports<'a> {
+    path: Option<&'a Path>,
+    file: Option<ReportWriter<PendingFile>>,
+    stdout: Option<ReportWriter<std::io::BufWriter<std::io::Stdout>>>,
+}
+
+impl<'a> Reports<'a> {
+    fn open(args: &'a BatchArgs, rules_name: &str) -> Result<Reports<'a>, Diagnostic> {
+        let path = args.report.as_deref();
+        let failed = |e| report_failed(path, e);
+        let file = match path {
+            Some(p) => Some(
+                PendingFile::create(p)
+                    .and_then(|f| ReportWriter::begin(f, &args.source, rules_name))
+                    .map_err(failed)?,
+            ),
+            None => None,
+        };
+        let stdout = match args.format {
+            Format::Json => Some(
+                ReportWriter::begin(
+                    std::io::BufWriter::new(std::io::stdout()),
+                    &args.source,
+                    rules_name,
+                )
+                .map_err(failed)?,
+            ),
+            Format::Human => None,
+        };
+        Ok(Reports { path, file, stdout })
+    }
+
+    fn case(&mut self, r: &batch::Record) -> std::io::Result<()> {
+        if let Some(w) = &mut self.file {
+            w.case(r)?;
+        }
+        if let Some(w) = &mut self.stdout {
+            w.case(r)?;
+        }
+        Ok(())
+    }
+
+    fn finish(self, summary: &batch::Summary) -> Result<(), Diagnostic> {
+        if let Some(w) = self.stdout {
+            w.finish(summary).map_err(|e| report_failed(None, e))?;
+        }
+        if let Some(w) = self.file {
+            w.finish(summary)
+                .and_then(PendingFile::commit)
+                .map_err(|e| report_failed(self.path, e))?;
+        }
+        Ok(())
+    }
+}
+
+/// A progress bar on stderr for a human on a terminal; hidden otherwise.
+fn progress_bar(format: Format, len: usize) -> indicatif::ProgressBar {
+    if !matches!(format, Format::Human) || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(len as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} cases  {elapsed_precise} (eta {eta})",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn report_failed(path: Option<&Path>, e: std::io::Error) -> Diagnostic {
+    let path = path.map_or("the report to stdout".to_string(), |p| {
+        p.display().to_string()
+    });
+    Diagnostic::new(Code::WriteFailed, format!("cannot write {path}: {e}"))
+        .with_help("check that the folder exists, is writable and has free space")
 }
 
 fn input_changed(new: &Path) -> Diagnostic {
