@@ -10,11 +10,21 @@ use std::path::{Path, PathBuf};
 /// Writes `bytes` to `path` atomically. The file gets the permissions of the file it replaces, or of
 /// `like` when `path` is new; the temporary file is private to the user until then.
 pub fn write_atomic(path: &Path, bytes: &[u8], like: Option<&Path>) -> io::Result<()> {
-    if path.is_dir() {
-        return Err(io::Error::other(format!(
-            "{} is a directory",
-            path.display()
-        )));
+    // Only a regular file is ever replaced: renaming over a device (/dev/full), a pipe or a folder
+    // would destroy it, whatever our permissions.
+    if let Ok(meta) = fs::symlink_metadata(path) {
+        if meta.is_dir() {
+            return Err(io::Error::other(format!(
+                "{} is a directory",
+                path.display()
+            )));
+        }
+        if !meta.is_file() {
+            return Err(io::Error::other(format!(
+                "{} is not a regular file; it will not be replaced",
+                path.display()
+            )));
+        }
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -70,6 +80,16 @@ mod tests {
         let leftovers = fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(leftovers, 1, "no temp file left behind");
         assert!(write_atomic(dir.path(), b"x", None).is_err());
+        #[cfg(unix)]
+        {
+            let e = write_atomic(Path::new("/dev/null"), b"x", None).unwrap_err();
+            assert!(e.to_string().contains("not a regular file"), "{e}");
+            std::os::unix::fs::symlink(&p, dir.path().join("link")).unwrap();
+            assert!(
+                write_atomic(&dir.path().join("link"), b"x", None).is_err(),
+                "a link is not replaced"
+            );
+        }
         assert_eq!(backup_path(&p), dir.path().join("web.config.bak"));
     }
 }
