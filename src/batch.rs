@@ -22,7 +22,7 @@ use walkdir::WalkDir;
 
 use crate::diag::{Code, Diagnostic, Severity, Sources};
 use crate::diff;
-use crate::merge::{migrate, migrate3, Failure, Input, Migration, Options, Prefer};
+use crate::merge::{Failure, Input, Migration, Options, Prefer};
 use crate::output::write_atomic;
 use crate::rules::Rules;
 
@@ -42,7 +42,7 @@ const CHUNK_PER_THREAD: usize = 64;
 /// The human summary lists at most this many failing cases, and as many with warnings or conflicts.
 pub const LIST_LIMIT: usize = 20;
 /// The default of `--max-size`: far above any real web.config.
-pub const DEFAULT_MAX_SIZE: u64 = 64 * 1024 * 1024;
+pub use crate::merge::DEFAULT_MAX_SIZE;
 /// Worker stack size: as large as a main thread's, so a deep document fails as it would in `merge`.
 const STACK_SIZE: usize = 8 * 1024 * 1024;
 
@@ -666,18 +666,8 @@ struct OutDir {
 /// engine here to check that a case's panic stays that case's.
 type Engine = fn(Option<&Input>, &Input, &Input, &Rules, &Options) -> Result<Migration, Failure>;
 
-fn engine(
-    base: Option<&Input>,
-    old: &Input,
-    new: &Input,
-    rules: &Rules,
-    opts: &Options,
-) -> Result<Migration, Failure> {
-    match base {
-        Some(base) => migrate3(base, old, new, rules, opts),
-        None => migrate(old, new, rules, opts),
-    }
-}
+/// The engine batch runs: [`crate::merge::run`] (3-way when the case has a BASE).
+const ENGINE: Engine = crate::merge::run;
 
 struct Runner<'a> {
     engine: Engine,
@@ -698,7 +688,7 @@ pub fn run(
     progress: &(dyn Fn(&Record) + Sync),
     sink: &mut dyn FnMut(&Record) -> io::Result<()>,
 ) -> Result<Summary, Diagnostic> {
-    run_with(engine, cases, rules, settings, progress, sink)
+    run_with(ENGINE, cases, rules, settings, progress, sink)
 }
 
 fn run_with(
@@ -1308,7 +1298,7 @@ mod tests {
             {
                 panic!("engine bug on {}", old.name);
             }
-            engine(base, old, new, rules, opts)
+            ENGINE(base, old, new, rules, opts)
         }
         let dir = tempfile::tempdir().unwrap();
         let config = "<configuration><appSettings><add key=\"K\" value=\"1\"/></appSettings></configuration>";

@@ -105,7 +105,11 @@ pub fn is_encrypted(section: Node) -> bool {
 
 /// .NET's OrdinalIgnoreCase, as a key to compare by.
 pub fn fold_key(key: &str) -> String {
-    key.chars().flat_map(char::to_uppercase).collect()
+    if key.is_ascii() {
+        key.to_ascii_uppercase()
+    } else {
+        key.chars().flat_map(char::to_uppercase).collect()
+    }
 }
 
 /// One effective appSettings entry.
@@ -212,12 +216,10 @@ impl<'a, 'i> AppSettings<'a, 'i> {
                     self.mark_removed(key, n, file);
                 }
                 "clear" => {
-                    let cleared: Vec<&'a str> = self
-                        .slots
-                        .iter_mut()
-                        .filter_map(|s| s.take())
-                        .map(|e| e.key)
-                        .collect();
+                    // Drop the slots themselves, tombstones too, so a clear costs what was added since
+                    // the last one: add/clear pairs stay linear.
+                    let cleared: Vec<&'a str> =
+                        self.slots.drain(..).flatten().map(|e| e.key).collect();
                     self.index.clear();
                     for key in cleared {
                         self.mark_removed(key, n, file);
@@ -377,19 +379,22 @@ impl crate::rules::Identity {
     /// them) and the form shown to people (values as written). `path` is [`child_path`] of the node.
     pub fn of(&self, node: Node, path: &str) -> (String, String) {
         let name = node.tag_name().name();
-        let parts: Vec<String> = match self
+        let suffix_of = |p: &str| {
+            path.ends_with(p)
+                && (path.len() == p.len() || path.as_bytes()[path.len() - p.len() - 1] == b'/')
+        };
+        let listed = self
             .elements
             .iter()
-            .find(|(p, _)| path == p.as_str() || path.ends_with(&format!("/{p}")))
-        {
-            Some((_, parts)) => parts.clone(),
-            None => self
-                .attributes
-                .iter()
-                .find(|a| node.attribute(a.as_str()).is_some())
-                .cloned()
-                .into_iter()
-                .collect(),
+            .find(|(p, _)| suffix_of(p))
+            .map(|(_, parts)| parts.as_slice());
+        let first = [self
+            .attributes
+            .iter()
+            .find(|a| node.attribute(a.as_str()).is_some())];
+        let parts: Box<dyn Iterator<Item = &String>> = match listed {
+            Some(parts) => Box::new(parts.iter()),
+            None => Box::new(first.into_iter().flatten()),
         };
         let mut key = name.to_string();
         let mut shown = name.to_string();
@@ -399,8 +404,13 @@ impl crate::rules::Identity {
                 None => node.attribute(part.as_str()),
             };
             if let Some(v) = value {
-                key.push_str(&format!("[@{part}='{}']", fold_key(v)));
-                shown.push_str(&format!("[@{part}='{v}']"));
+                for (out, v) in [(&mut key, fold_key(v).as_str()), (&mut shown, v)] {
+                    out.push_str("[@");
+                    out.push_str(part);
+                    out.push_str("='");
+                    out.push_str(v);
+                    out.push_str("']");
+                }
             }
         }
         (key, shown)

@@ -14,9 +14,33 @@ use crate::edit::{eol_before, first_eol, indent_before};
 /// Upper bound on nodes per document: far above any real web.config, low enough to bound memory.
 pub const NODES_LIMIT: u32 = 5_000_000;
 
+/// Deepest element nesting accepted (libxml2's default). Real web.config files nest fewer than 20
+/// levels; the bound keeps every recursive walk over a document, and its stack, small.
+pub const DEPTH_LIMIT: usize = 256;
+
+/// Most attributes accepted on one element. roxmltree compares each attribute with every earlier one of
+/// its element (time quadratic in their number); real elements have fewer than 30.
+pub const ATTRIBUTES_LIMIT: usize = 256;
+
+/// Longest attribute name, and most bytes from its end to the value's quote (`=` and spaces), that
+/// roxmltree's `Attribute::range_value()` reports exactly (it keeps them in 16 and 8 bits).
+pub const NAME_LIMIT: usize = u16::MAX as usize;
+pub const EQUALS_LIMIT: usize = u8::MAX as usize;
+
 /// Parses `text` strictly (no DTD, no external entities) and turns a failure into a diagnostic pointing
-/// at the line and column roxmltree reports.
+/// at the line and column roxmltree reports. Documents nested deeper than [`DEPTH_LIMIT`], with an
+/// element of more than [`ATTRIBUTES_LIMIT`] attributes, or with an attribute whose position roxmltree
+/// cannot report exactly ([`NAME_LIMIT`], [`EQUALS_LIMIT`]) are refused before roxmltree sees them.
 pub fn parse<'t>(text: &'t str, file: FileId, name: &str) -> Result<Document<'t>, Diagnostic> {
+    if let Err((at, what)) = check_limits(text) {
+        let end = next_char_end(text, at);
+        return Err(Diagnostic::new(
+            Code::MalformedXml,
+            format!("{name} cannot be read safely: {what}"),
+        )
+        .with_label(file, at..end, "here")
+        .with_help("a real web.config is far simpler; check that this is the right file"));
+    }
     let options = ParsingOptions {
         allow_dtd: false,
         nodes_limit: NODES_LIMIT,
@@ -51,6 +75,121 @@ pub fn parse<'t>(text: &'t str, file: FileId, name: &str) -> Result<Document<'t>
 
 fn next_char_end(text: &str, at: usize) -> usize {
     text[at..].chars().next().map_or(at, |c| at + c.len_utf8())
+}
+
+/// One linear pass over the markup that finds the first element nested deeper than [`DEPTH_LIMIT`] or
+/// carrying more than [`ATTRIBUTES_LIMIT`] attributes: its byte offset and what is wrong. Exact for
+/// well-formed XML (comments, CDATA, processing instructions and quoted values are skipped); on
+/// malformed text it may stop early, and roxmltree reports the error.
+fn check_limits(text: &str) -> Result<(), (usize, String)> {
+    let b = text.as_bytes();
+    let find = |from: usize, pat: &str| -> usize {
+        text.get(from..)
+            .and_then(|t| t.find(pat))
+            .map_or(b.len(), |i| from + i + pat.len())
+    };
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        let Some(lt) = memchr_lt(b, i) else {
+            break;
+        };
+        let rest = &b[lt..];
+        if rest.starts_with(b"<!--") {
+            i = find(lt + 4, "-->");
+        } else if rest.starts_with(b"<![CDATA[") {
+            i = find(lt + 9, "]]>");
+        } else if rest.starts_with(b"<?") {
+            i = find(lt + 2, "?>");
+        } else if rest.starts_with(b"</") {
+            depth = depth.saturating_sub(1);
+            i = find(lt + 2, ">");
+        } else if rest.starts_with(b"<!") {
+            // A DTD: roxmltree stops there with an error, after reading only what was checked.
+            return Ok(());
+        } else {
+            // A start tag: count `=` outside quotes (one per attribute) up to its `>`.
+            let mut quote = None;
+            let mut attributes = 0usize;
+            let mut j = lt + 1;
+            while j < b.len() {
+                match (quote, b[j]) {
+                    (Some(q), c) if c == q => quote = None,
+                    (Some(_), _) => {}
+                    (None, c @ (b'"' | b'\'')) => quote = Some(c),
+                    (None, b'=') => {
+                        attributes += 1;
+                        if attributes > ATTRIBUTES_LIMIT {
+                            return Err((
+                                lt,
+                                format!("an element has more than {ATTRIBUTES_LIMIT} attributes"),
+                            ));
+                        }
+                        // roxmltree's attribute positions hold the name's length in 16 bits and the
+                        // `=` with its spaces in 8: past that they are wrong, so refuse the file.
+                        let space = |c: &u8| c.is_ascii_whitespace();
+                        let before = b[..j].iter().rev().take_while(|c| space(c)).count();
+                        let name = b[..j - before]
+                            .iter()
+                            .rev()
+                            .take_while(|c| !space(c) && !matches!(c, b'=' | b'"' | b'\'' | b'<'))
+                            .count();
+                        let after = b[j + 1..].iter().take_while(|c| space(c)).count();
+                        if name > NAME_LIMIT {
+                            return Err((
+                                j - before - name,
+                                format!("an attribute name is longer than {NAME_LIMIT} bytes"),
+                            ));
+                        }
+                        if before + 1 + after > EQUALS_LIMIT {
+                            return Err((
+                                j,
+                                format!(
+                                    "more than {} spaces surround an attribute's `=`",
+                                    EQUALS_LIMIT - 1
+                                ),
+                            ));
+                        }
+                        j += after;
+                    }
+                    (None, b'>') => break,
+                    _ => {}
+                }
+                j += 1;
+            }
+            if b.get(j.wrapping_sub(1)) != Some(&b'/') {
+                depth += 1;
+                if depth > DEPTH_LIMIT {
+                    return Err((
+                        lt,
+                        format!("elements are nested more than {DEPTH_LIMIT} levels deep"),
+                    ));
+                }
+            }
+            i = j + 1;
+        }
+    }
+    Ok(())
+}
+
+fn memchr_lt(b: &[u8], from: usize) -> Option<usize> {
+    b[from..].iter().position(|&c| c == b'<').map(|i| from + i)
+}
+
+/// Byte range of an attribute's value between its quotes. roxmltree's `range_value()` is wrong when
+/// the name is longer than 64 KiB or more than 255 spaces surround `=`; the attribute's whole range is
+/// exact, and the value cannot hold its own quote, so the opening quote is the last one before the end.
+pub fn value_range(text: &str, a: &roxmltree::Attribute) -> Range<usize> {
+    let r = a.range();
+    let end = r.end.saturating_sub(1).max(r.start);
+    let start = match text.as_bytes().get(end) {
+        Some(&q @ (b'"' | b'\'')) => text.as_bytes()[r.start..end]
+            .iter()
+            .rposition(|&c| c == q)
+            .map_or(end, |i| r.start + i + 1),
+        _ => end,
+    };
+    start..end
 }
 
 /// Offset just after the `>` that ends `node`'s start tag.
@@ -107,7 +246,7 @@ pub struct RawAttr {
 
 pub fn attr(text: &str, node: Node, name: &str) -> Option<RawAttr> {
     let a = node.attributes().find(|a| a.name() == name)?;
-    let value_range = a.range_value();
+    let value_range = value_range(text, &a);
     let quote = text
         .as_bytes()
         .get(value_range.end)
@@ -329,6 +468,68 @@ mod tests {
             out.replace_range(slot.range.clone(), &slot.wrap("<x/>"));
             assert!(out.contains("\t<e>\r\n\t\t<x/>\r\n\t</e>"), "{out:?}");
         });
+    }
+
+    #[test]
+    fn depth_and_attribute_limits_are_exact_for_well_formed_xml() {
+        let nest = |n: usize| format!("{}{}", "<a>".repeat(n), "</a>".repeat(n));
+        assert!(parse(&nest(DEPTH_LIMIT), FileId(0), "t").is_ok());
+        let e = parse(&nest(DEPTH_LIMIT + 1), FileId(0), "t").unwrap_err();
+        assert!(e.message.contains("nested more than 256"), "{}", e.message);
+        assert_eq!(e.labels[0].span.start, 3 * DEPTH_LIMIT);
+        // Self-closing elements, end tags, comments, CDATA, PIs and quoted `>`, `=` and `<` don't count.
+        let busy = format!(
+            "<r a='>=' b=\"x='y'\"><!-- <a><a> --><?p <a>?><![CDATA[<a><a>]]>{}</r>",
+            "<e/><f x='1' />".repeat(DEPTH_LIMIT * 2)
+        );
+        assert!(parse(&busy, FileId(0), "t").is_ok());
+        let attrs = |n: usize| {
+            let a: String = (0..n).map(|i| format!(" a{i}='='")).collect();
+            format!("<r{a}/>")
+        };
+        assert!(parse(&attrs(ATTRIBUTES_LIMIT), FileId(0), "t").is_ok());
+        let e = parse(&attrs(ATTRIBUTES_LIMIT + 1), FileId(0), "t").unwrap_err();
+        assert!(
+            e.message.contains("more than 256 attributes"),
+            "{}",
+            e.message
+        );
+        // A DTD is still refused as one.
+        let e = parse("<!DOCTYPE r [<!ENTITY x '<a>'>]><r/>", FileId(0), "t").unwrap_err();
+        assert!(e.message.contains("DTD"), "{}", e.message);
+    }
+
+    #[test]
+    fn value_range_survives_long_names_and_wide_equals() {
+        let name = "é".repeat(40_000);
+        let spaces = " ".repeat(300);
+        let t = format!("<r {name}{spaces}={spaces}'v\"1' b = \"\" c{spaces}=\"x'y\"/>");
+        {
+            let d = Document::parse(&t).unwrap();
+            let r = d.root_element();
+            let got: Vec<&str> = r.attributes().map(|a| &t[value_range(&t, &a)]).collect();
+            assert_eq!(got, vec!["v\"1", "", "x'y"]);
+            let c = attr(&t, r, "c").unwrap();
+            assert_eq!((&t[c.value_range], c.quote), ("x'y", '"'));
+        }
+        // parse() refuses such attributes, so roxmltree's own ranges hold for every parsed document.
+        let e = parse(&t, FileId(0), "t").unwrap_err();
+        assert!(
+            e.message.contains("longer than 65535 bytes"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.labels[0].span.start, 3);
+        let eq = |n: usize| format!("<r a{}='1'/>", " ".repeat(n));
+        assert!(parse(&eq(254), FileId(0), "t").is_ok());
+        let e = parse(&eq(255), FileId(0), "t").unwrap_err();
+        assert!(e.message.contains("more than 254 spaces"), "{}", e.message);
+        let long = format!("<r {}='1'/>", "n".repeat(NAME_LIMIT));
+        let d = parse(&long, FileId(0), "t").unwrap();
+        let a = d.root_element().attributes().next().unwrap();
+        let v = 3 + NAME_LIMIT + 2;
+        assert_eq!(a.range_value(), v..v + 1);
+        assert_eq!(value_range(&long, &a), v..v + 1);
     }
 
     #[test]

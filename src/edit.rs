@@ -116,7 +116,8 @@ pub fn indent_before(text: &str, pos: usize) -> Option<&str> {
 /// The line break that ends the line before the one holding `pos`, or the text's first line break.
 pub fn eol_before(text: &str, pos: usize) -> &'static str {
     let start = line_start(text, pos);
-    if start >= 2 && &text[start - 2..start] == "\r\n" {
+    // Bytes, not `str` slices: the character before the line feed may be several bytes long.
+    if start >= 2 && &text.as_bytes()[start - 2..start] == b"\r\n" {
         "\r\n"
     } else if start >= 1 {
         "\n"
@@ -175,5 +176,9 @@ mod tests {
         assert_eq!(indent_before(t, c), None);
         assert_eq!(eol_before(t, c), "\n");
         assert_eq!(with_eol("a\nb\r\nc", "\r\n"), "a\r\nb\r\nc");
+        // A line after one ending in a multi-byte character (found by fuzzing: it panicked).
+        let t = "<a>ϳ\n  <b/>\r\né\r\n  <c/>";
+        assert_eq!(eol_before(t, t.find("<b").unwrap()), "\n");
+        assert_eq!(eol_before(t, t.find("<c").unwrap()), "\r\n");
     }
 }

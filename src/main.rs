@@ -10,7 +10,7 @@ use wcmigrate::batch::{self, read_input, vdir_overrides, PendingFile, ReportWrit
 use wcmigrate::diag::{render_human, Code, Diagnostic, HumanStyle, Sources, CODES};
 use wcmigrate::output::{backup_path, write_atomic};
 use wcmigrate::rules::{Rules, DEFAULT_RULES, DEFAULT_RULES_NAME};
-use wcmigrate::{diff, migrate, migrate3, report, Options, Prefer};
+use wcmigrate::{diff, report, Options, Prefer};
 
 #[derive(Parser)]
 #[command(
@@ -165,6 +165,7 @@ impl EngineArgs {
                 PreferArg::Old => Prefer::Old,
                 PreferArg::New => Prefer::New,
             },
+            max_size: self.max_size,
         }
     }
 }
@@ -234,10 +235,7 @@ fn merge(args: &MergeArgs) -> ExitCode {
         }
     }
     let opts = args.engine.options();
-    let result = match inputs.get(2) {
-        Some(base) => migrate3(base, &inputs[0], &inputs[1], &rules, &opts),
-        None => migrate(&inputs[0], &inputs[1], &rules, &opts),
-    };
+    let result = wcmigrate::merge::run(inputs.get(2), &inputs[0], &inputs[1], &rules, &opts);
     let m = match result {
         Ok(m) => m,
         Err(f) => return fail(&f.diagnostics, &f.sources, style, args.format),

@@ -18,13 +18,13 @@ use crate::config::{
     scopes, section_declaration, settings_sections, AppSettings, Scope, SerializeAs, Setting,
     SettingsSection, Siblings,
 };
-use crate::diag::{line_col, Code, Diagnostic, FileId, Sources};
+use crate::diag::{Code, Diagnostic, FileId, Sources};
 use crate::doc::{
     after_attributes, attr, block, child, content_range, elements, first_child_slot, indent_unit,
     is_self_closing, last_child_slot, parse, quote_of, start_tag_end, Slot,
 };
 use crate::edit::{escape_attr, escape_text, with_eol, Edits};
-use crate::remap::{path_segments, remap, remap_segments, Rename};
+use crate::remap::{raw_segments, remap, remap_segments, validated, Rename};
 use crate::rules::{Action, Rules};
 use crate::secrets::{secret_spans, shown};
 use crate::text::{decode, encode, FileEncoding};
@@ -51,7 +51,7 @@ impl Input {
 }
 
 /// Choices of one run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Virtual directory names given on the command line, keyed by a remap rule's `option`.
     pub vdirs: BTreeMap<String, String>,
@@ -59,6 +59,22 @@ pub struct Options {
     pub show_secrets: bool,
     /// In a 3-way merge, which side wins a conflict (a rule file may choose per section).
     pub prefer: Prefer,
+    /// The largest file a section may point to (`file=`, `configSource=`), as `--max-size` for inputs.
+    pub max_size: u64,
+}
+
+/// The default `--max-size`: far above any real web.config, low enough to refuse a wrong file early.
+pub const DEFAULT_MAX_SIZE: u64 = 64 * 1024 * 1024;
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            vdirs: BTreeMap::new(),
+            show_secrets: false,
+            prefer: Prefer::default(),
+            max_size: DEFAULT_MAX_SIZE,
+        }
+    }
 }
 
 /// The side that wins a 3-way conflict.
@@ -200,7 +216,8 @@ pub fn migrate3(
     run(Some(base), old, new, rules, opts)
 }
 
-fn run(
+/// [`migrate3`] when BASE is given, else [`migrate`].
+pub fn run(
     base: Option<&Input>,
     old: &Input,
     new: &Input,
@@ -270,7 +287,15 @@ fn run(
         fail!(d);
     }
 
-    let externals = load_externals(&old_doc, old_id, old, &groups, &mut sources, &mut diags);
+    let externals = load_externals(
+        &old_doc,
+        old_id,
+        opts.max_size,
+        old,
+        &groups,
+        &mut sources,
+        &mut diags,
+    );
     let mut ext_docs = Vec::new();
     for e in &externals {
         match parse(&e.text, e.id, &sources.get(e.id).name.clone()) {
@@ -378,32 +403,41 @@ fn run(
         edits.replace(ins.slot.range.clone(), text);
     }
     let merged_text = edits.apply(new_text);
-    let merged_doc = match parse(&merged_text, new_id, &new.name) {
-        Ok(d) => d,
-        Err(e) => {
-            diags.push(
-                Diagnostic::new(
-                    Code::OutputInvalid,
-                    format!(
-                        "the merged text is not well-formed ({}); nothing was written",
-                        e.message
+    let new_secrets = secret_spans(new_text, &new_doc, rules);
+    let old_secrets = secret_spans(old_text, &old_doc, rules);
+    // The input trees are done with: free them before the output is parsed, to lower the peak.
+    let base_id = base_doc.as_ref().map(|(id, _)| *id);
+    drop((new_doc, old_doc, base_doc, ext_docs));
+    // Check our own output is well-formed before anyone writes it (unchanged text needs no check).
+    let merged_secrets = if edits.is_empty() {
+        new_secrets.clone()
+    } else {
+        match parse(&merged_text, new_id, &new.name) {
+            Ok(d) => secret_spans(&merged_text, &d, rules),
+            Err(e) => {
+                diags.push(
+                    Diagnostic::new(
+                        Code::OutputInvalid,
+                        format!(
+                            "the merged text is not well-formed ({}); nothing was written",
+                            e.message
+                        ),
+                    )
+                    .with_help(
+                        "please report this with the two input files (remove secrets first)",
                     ),
-                )
-                .with_help("please report this with the two input files (remove secrets first)"),
-            );
-            return Err(Failure {
-                sources,
-                diagnostics: diags,
-            });
+                );
+                return Err(Failure {
+                    sources,
+                    diagnostics: diags,
+                });
+            }
         }
     };
-    let new_secrets = secret_spans(new_text, &new_doc, rules);
-    let merged_secrets = secret_spans(&merged_text, &merged_doc, rules);
-    let old_secrets = secret_spans(old_text, &old_doc, rules);
     sources.set_secrets(new_id, new_secrets.clone());
     sources.set_secrets(old_id, old_secrets);
     for c in &mut changes {
-        let (line, column) = line_col(new_text, c.span.start);
+        let (line, column) = sources.line_col(new_id, c.span.start);
         c.line = line;
         c.column = column;
     }
@@ -415,7 +449,7 @@ fn run(
         sources,
         old: old_id,
         new: new_id,
-        base: base_doc.as_ref().map(|(id, _)| *id),
+        base: base_id,
         new_encoding,
         new_text,
         merged_text,
@@ -509,9 +543,38 @@ fn resolve_relative(dir: Option<&Path>, rel: &str) -> Option<PathBuf> {
     Some(p)
 }
 
+/// Reads a file a section points to, as carefully as an input: a regular file (a link to one is
+/// followed), at most `max_size` bytes, in a supported encoding. The error says why not, for W202.
+fn read_external(path: &Path, max_size: u64) -> Result<crate::text::Decoded, String> {
+    use std::io::Read;
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|_| format!("{shown} is not there"))?;
+    if !meta.is_file() {
+        return Err(format!("{shown} is not a regular file"));
+    }
+    if meta.len() > max_size {
+        return Err(format!(
+            "{shown} is {} bytes, more than --max-size {max_size}",
+            meta.len()
+        ));
+    }
+    let mut bytes = Vec::new();
+    let file = std::fs::File::open(path).map_err(|e| format!("{shown} cannot be read: {e}"))?;
+    file.take(max_size + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{shown} cannot be read: {e}"))?;
+    if bytes.len() as u64 > max_size {
+        return Err(format!(
+            "{shown} grew past --max-size {max_size} while being read"
+        ));
+    }
+    decode(&bytes).map_err(|e| format!("{shown} is not readable text: {}", e.message))
+}
+
 fn load_externals(
     doc: &Document,
     old_id: FileId,
+    max_size: u64,
     input: &Input,
     groups: &[String],
     sources: &mut Sources,
@@ -542,11 +605,17 @@ fn load_externals(
                 }
                 let section = owner.tag_name().name();
                 let label_span = a.value_range.clone();
-                let resolved = resolve_relative(input.dir.as_deref(), &a.value);
-                let bytes = resolved.as_ref().and_then(|p| std::fs::read(p).ok());
-                let decoded = bytes.as_deref().map(decode);
-                match (resolved, decoded) {
-                    (Some(path), Some(Ok(d))) => {
+                let read = match resolve_relative(input.dir.as_deref(), &a.value) {
+                    None if input.dir.is_none() => {
+                        Err("the input did not come from a folder".to_string())
+                    }
+                    None => {
+                        Err("only a path inside the config's own folder is followed".to_string())
+                    }
+                    Some(path) => read_external(&path, max_size).map(|d| (path, d)),
+                };
+                match read {
+                    Ok((path, d)) => {
                         let id = sources.add(path.display().to_string(), d.text.clone());
                         diags.push(
                             Diagnostic::new(
@@ -563,20 +632,7 @@ fn load_externals(
                             text: d.text,
                         });
                     }
-                    (resolved, decoded) => {
-                        let why = match (&resolved, decoded) {
-                            (None, _) if input.dir.is_none() => {
-                                "the input did not come from a folder".to_string()
-                            }
-                            (None, _) => {
-                                "only a path inside the config's own folder is followed".to_string()
-                            }
-                            (Some(p), None) => format!("{} is not there", p.display()),
-                            (Some(p), Some(Err(e))) => {
-                                format!("{} is not readable text: {}", p.display(), e.message)
-                            }
-                            (Some(_), Some(Ok(_))) => unreachable!(),
-                        };
+                    Err(why) => {
                         diags.push(
                             Diagnostic::new(
                                 Code::ExternalMissing,
@@ -697,13 +753,20 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
             raw: raw.clone(),
             remapped_by: Vec::new(),
         };
-        // Most values are not URLs: skip the URL parser for them.
-        if !value.contains("://") {
-            return plain;
-        }
-        let Some(segments) = path_segments(value) else {
+        // Most values are not URLs, and most URLs name no virtual directory we know: only a segment
+        // within two letters of a known name is worth the URL parser.
+        let Some(segments) = raw_segments(value) else {
             return plain;
         };
+        let known = |seg: &Range<usize>| {
+            value[seg.clone()].contains('%')
+                || self.renames.iter().any(|(_, r)| {
+                    r.from.len().abs_diff(seg.len()) <= 2 || r.to.len().abs_diff(seg.len()) <= 2
+                })
+        };
+        if !segments.iter().any(known) || !validated(value, &segments) {
+            return plain;
+        }
         self.near_miss_vdirs(value, &segments, &span);
         self.note_kept_vdirs(value, &segments, &span);
         let renames = std::mem::take(&mut self.rename_list);
@@ -712,8 +775,14 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
             Some((new_value, hits)) => {
                 let mut by: Vec<usize> = hits.iter().map(|h| self.renames[h.rename].0).collect();
                 by.dedup();
+                // The raw spelling differs only after the path (entities in the query), so the same
+                // segment offsets apply to it; anything else falls back to remapping it afresh.
+                let path_end = segments.last().map_or(0, |s| s.end);
                 let raw = raw
-                    .and_then(|r| remap(&r, &renames))
+                    .and_then(|r| match r.get(..path_end) == value.get(..path_end) {
+                        true => remap_segments(&r, &segments, &renames),
+                        false => remap(&r, &renames),
+                    })
                     .map(|(r, _)| r)
                     .filter(|r| unescape(r).as_deref() == Some(&new_value));
                 Carried {
@@ -770,10 +839,7 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
             if seg.len() < 12 || known.iter().any(|k| k.eq_ignore_ascii_case(seg)) {
                 continue;
             }
-            if let Some(k) = known.iter().find(|k| {
-                let d = strsim::levenshtein(&k.to_ascii_lowercase(), &seg.to_ascii_lowercase());
-                (1..=2).contains(&d)
-            }) {
+            if let Some(k) = known.iter().find(|k| near_miss(k, seg)) {
                 self.diags.push(
                     Diagnostic::new(
                         Code::NearMissVdir,
@@ -814,11 +880,7 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
         if name.len() < 8 || candidates.iter().any(|c| c.eq_ignore_ascii_case(name)) {
             return;
         }
-        let lower = name.to_ascii_lowercase();
-        if let Some(c) = candidates
-            .iter()
-            .find(|c| (1..=2).contains(&strsim::levenshtein(&c.to_ascii_lowercase(), &lower)))
-        {
+        if let Some(c) = candidates.iter().find(|c| near_miss(c, name)) {
             self.diags.push(
                 Diagnostic::new(Code::NearMissName, format!("OLD {kind} `{name}` looks like `{c}`; it was carried under its own name"))
                     .with_label(self.old_id, span, "near miss")
@@ -1759,17 +1821,7 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
     fn review(&mut self, old_doc: &Document, new_doc: &Document, groups: &[String]) {
         let mut skip: Vec<&str> = vec!["configSections", "appSettings"];
         skip.extend(groups.iter().map(String::as_str));
-        let carried: Vec<(String, String)> = self
-            .rules
-            .rules
-            .iter()
-            .filter_map(|r| match &r.action {
-                Action::CarryAttribute {
-                    element, attribute, ..
-                } => Some((element.clone(), attribute.clone())),
-                _ => None,
-            })
-            .collect();
+        let carried: Vec<(String, String)> = self.rules.carried_attributes();
         self.review_children(
             old_doc.root_element(),
             Some(new_doc.root_element()),
@@ -1900,4 +1952,13 @@ fn base_values(doc: &Document, id: FileId, groups: &[String]) -> HashMap<String,
         }
     }
     out
+}
+
+/// One or two letters apart, ignoring ASCII case (lengths are compared first: most pairs stop there).
+fn near_miss(a: &str, b: &str) -> bool {
+    a.len().abs_diff(b.len()) <= 2
+        && (1..=2).contains(&strsim::levenshtein(
+            &a.to_ascii_lowercase(),
+            &b.to_ascii_lowercase(),
+        ))
 }

@@ -28,20 +28,29 @@ pub struct Hit {
 /// The path segments of a URL value as written: byte ranges into `value`. `None` when the value is not
 /// an absolute http(s) URL, or when the path holds an entity or escape we cannot locate safely.
 pub fn path_segments(value: &str) -> Option<Vec<Range<usize>>> {
-    let parsed = Url::parse(value.trim()).ok()?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.cannot_be_a_base() {
+    let segments = raw_segments(value)?;
+    validated(value, &segments).then_some(segments)
+}
+
+/// The path segments as our own scanner finds them, before the `url` crate has validated the URL: cheap,
+/// for deciding whether a value is worth parsing at all. Anything acted on must pass [`validated`].
+pub fn raw_segments(value: &str) -> Option<Vec<Range<usize>>> {
+    let lead = value.len() - value.trim_start().len();
+    let scheme_end = lead + value[lead..].find("://")?;
+    if !matches!(
+        value[lead..scheme_end].to_ascii_lowercase().as_str(),
+        "http" | "https"
+    ) {
         return None;
     }
-    let lead = value.len() - value.trim_start().len();
-    let after_scheme = lead + value[lead..].find("://")? + 3;
+    let after_scheme = scheme_end + 3;
     let rest = &value[after_scheme..];
     let authority_len = rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len());
     let path_start = after_scheme + authority_len;
     let path_len = value[path_start..]
         .find(['?', '#'])
         .unwrap_or(value.len() - path_start);
-    let path = &value[path_start..path_start + path_len];
-    let path = path.trim_end();
+    let path = value[path_start..path_start + path_len].trim_end();
     if path.contains('&') {
         return None;
     }
@@ -53,16 +62,23 @@ pub fn path_segments(value: &str) -> Option<Vec<Range<usize>>> {
             start += part.len() + 1;
         }
     }
-    // Cross-check with the url crate's reading of the same URL (it resolves `.` and `..`, so only the
-    // count of real segments must agree when there are none of those).
+    Some(segments)
+}
+
+/// True when the `url` crate reads `value` as an absolute http(s) URL with the same path segments our
+/// scanner found (it resolves `.` and `..`, so only the count must agree when there are none).
+pub fn validated(value: &str, segments: &[Range<usize>]) -> bool {
+    let Ok(parsed) = Url::parse(value.trim()) else {
+        return false;
+    };
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.cannot_be_a_base() {
+        return false;
+    }
     let theirs = parsed.path_segments().map_or(0, |s| s.count());
     let dots = segments
         .iter()
         .any(|r| matches!(&value[r.clone()], "." | ".."));
-    if !dots && theirs != segments.len().max(1) {
-        return None;
-    }
-    Some(segments)
+    dots || theirs == segments.len().max(1)
 }
 
 /// A segment's decoded form, for comparisons.

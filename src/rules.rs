@@ -260,7 +260,15 @@ impl Rules {
             name: raw.name,
             description: raw.description,
             rules,
-            secrets: raw.secrets,
+            secrets: Secrets {
+                names: raw
+                    .secrets
+                    .names
+                    .iter()
+                    .map(|n| n.to_ascii_lowercase())
+                    .collect(),
+                attributes: raw.secrets.attributes,
+            },
             known: raw.known,
             identity: raw.identity,
         })
@@ -287,13 +295,30 @@ impl Rules {
             .collect()
     }
 
+    /// The (element path, attribute) pairs that carry-attribute rules own, which other passes skip.
+    pub fn carried_attributes(&self) -> Vec<(String, String)> {
+        self.rules
+            .iter()
+            .filter_map(|r| match &r.action {
+                Action::CarryAttribute {
+                    element, attribute, ..
+                } => Some((element.clone(), attribute.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// True when `name` (a key or setting name) suggests its value is a secret.
     pub fn is_secret_name(&self, name: &str) -> bool {
+        // Patterns are lowercased when the rules are parsed. Names are short, so a plain scan that
+        // checks the first byte before comparing beats a general substring search here.
         let lower = name.to_ascii_lowercase();
-        self.secrets
-            .names
-            .iter()
-            .any(|p| lower.contains(&p.to_ascii_lowercase()))
+        let hay = lower.as_bytes();
+        self.secrets.names.iter().map(String::as_bytes).any(|p| {
+            !p.is_empty()
+                && hay.len() >= p.len()
+                && hay.windows(p.len()).any(|w| w[0] == p[0] && w == p)
+        })
     }
 
     /// True when an attribute holds a secret wherever it appears.

@@ -16,32 +16,28 @@ use crate::rules::Rules;
 /// password of `scheme://user:password@host` in URLs.
 pub fn embedded_secrets(value: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
-    let lower = value.to_ascii_lowercase();
-    for key in ["password", "pwd"] {
-        let mut from = 0;
-        while let Some(i) = lower[from..].find(key) {
-            let at = from + i;
-            from = at + key.len();
-            let boundary =
-                at == 0 || matches!(lower.as_bytes()[at - 1], b';' | b' ' | b'\t' | b'"' | b'\'');
-            let rest = &lower[from..];
-            let eq = rest.len() - rest.trim_start().len();
-            if boundary && rest[eq..].starts_with('=') {
-                let after = from + eq + 1;
-                let start = after + (value[after..].len() - value[after..].trim_start().len());
-                let end = value[start..].find(';').map_or(value.len(), |j| start + j);
-                if end > start {
-                    out.push(start..end);
-                }
+    let b = value.as_bytes();
+    // `password=` / `pwd =` after a boundary: look back from each '=' (no allocation, O(1) per '=').
+    for (eq, _) in value.match_indices('=') {
+        let name_end = value[..eq].trim_end_matches([' ', '\t']).len();
+        let named = ["password", "pwd"].iter().any(|k| {
+            name_end >= k.len()
+                && b[name_end - k.len()..name_end].eq_ignore_ascii_case(k.as_bytes())
+                && (name_end == k.len() || matches!(b[name_end - k.len() - 1], b';' | b' ' | b'\t' | b'"' | b'\''))
+        });
+        if named {
+            let after = eq + 1;
+            let start = after + (value[after..].len() - value[after..].trim_start().len());
+            let end = value[start..].find(';').map_or(value.len(), |j| start + j);
+            if end > start {
+                out.push(start..end);
             }
         }
     }
     let mut from = 0;
     while let Some(i) = value[from..].find("://") {
         let auth_start = from + i + 3;
-        let auth_end = value[auth_start..]
-            .find(['/', '?', '#'])
-            .map_or(value.len(), |j| auth_start + j);
+        let auth_end = value[auth_start..].find(['/', '?', '#']).map_or(value.len(), |j| auth_start + j);
         if let Some(at) = value[auth_start..auth_end].rfind('@') {
             let userinfo = auth_start..auth_start + at;
             if let Some(colon) = value[userinfo.clone()].find(':') {
@@ -93,7 +89,7 @@ pub fn secret_spans(text: &str, doc: &Document, rules: &Rules) -> Vec<Range<usiz
     for node in doc.descendants().filter(|n| n.is_element()) {
         for a in node.attributes() {
             if rules.is_secret_attribute(a.name()) {
-                value_range(a.range_value(), true);
+                value_range(crate::doc::value_range(text, &a), true);
             }
         }
     }
@@ -106,7 +102,7 @@ pub fn secret_spans(text: &str, doc: &Document, rules: &Rules) -> Vec<Range<usiz
                             let secret = add
                                 .attribute("key")
                                 .is_some_and(|k| rules.is_secret_name(k));
-                            value_range(v.range_value(), secret);
+                            value_range(crate::doc::value_range(text, &v), secret);
                         }
                     }
                 }

@@ -18,7 +18,6 @@ use crate::doc::{
     start_tag_end,
 };
 use crate::edit::{eol_before, escape_attr, escape_text, indent_before, line_start};
-use crate::rules::Action;
 
 /// The three versions of one element (BASE may lack it when OLD and NEW both added it).
 #[derive(Clone, Copy)]
@@ -131,17 +130,7 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
         let [base, old, new] = docs;
         let mut skip = vec!["appSettings".to_string()];
         skip.extend(groups.iter().cloned());
-        let carried = self
-            .rules
-            .rules
-            .iter()
-            .filter_map(|r| match &r.action {
-                Action::CarryAttribute {
-                    element, attribute, ..
-                } => Some((element.clone(), attribute.clone())),
-                _ => None,
-            })
-            .collect();
+        let carried = self.rules.carried_attributes();
         let scope = Scope {
             rule,
             prefer,

@@ -1,0 +1,809 @@
+//! Hostile inputs through the binary, as OLD, NEW and BASE: each ends with the exact behaviour asked of
+//! it (a clear error with its code, exit 2, nothing written; or a correct result), within a wall-clock
+//! guard and an address-space limit, and never reads a file it was not given.
+//!
+//! The guards are generous ceilings for an unoptimised test build on a busy 2-core machine, not
+//! benchmarks: a run that passes them is bounded; one that hangs or balloons is killed and fails.
+//! Release-build timings are in docs/RELIABILITY.md.
+
+#![cfg(unix)]
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+
+const OLD: &str = include_str!("../corpus/user-portal-basic/old.config");
+const NEW: &str = include_str!("../corpus/user-portal-basic/new.config");
+
+/// Wall-clock guard for one run.
+const GUARD: Duration = Duration::from_secs(20);
+/// Address-space limit for one run (KiB): far above what a real web.config needs.
+const MEMORY_KIB: u64 = 1024 * 1024;
+
+/// Which input the hostile file stands for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Slot {
+    Old,
+    New,
+    Base,
+}
+
+const SLOTS: [Slot; 3] = [Slot::Old, Slot::New, Slot::Base];
+
+struct Case {
+    dir: tempfile::TempDir,
+}
+
+impl Case {
+    fn new() -> Case {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("old.config"), OLD).unwrap();
+        fs::write(dir.path().join("new.config"), NEW).unwrap();
+        fs::write(dir.path().join("base.config"), NEW).unwrap();
+        Case { dir }
+    }
+
+    /// A case whose `slot` file holds `bytes`.
+    fn with(slot: Slot, bytes: &[u8]) -> Case {
+        let c = Case::new();
+        fs::write(c.path(slot.file()), bytes).unwrap();
+        c
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Every file in the folder with its bytes (sizes only for files over 1 MiB).
+    fn snapshot(&self) -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<(String, Vec<u8>)> = fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let name = e.file_name().to_string_lossy().into_owned();
+                let meta = fs::symlink_metadata(e.path()).unwrap();
+                let content = if meta.is_file() && meta.len() <= 1 << 20 {
+                    fs::read(e.path()).unwrap()
+                } else {
+                    meta.len().to_le_bytes().to_vec()
+                };
+                (name, content)
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Runs `wcmigrate merge old.config new.config [--base base.config] EXTRA -o out.config` under
+    /// the guards.
+    fn merge(&self, slot: Slot, extra: &[&str], guard: Duration, memory_kib: u64) -> Output {
+        let mut args = vec!["merge", "old.config", "new.config"];
+        if slot == Slot::Base {
+            args.extend(["--base", "base.config"]);
+        }
+        args.extend(extra);
+        run(self.dir.path(), &args, guard, memory_kib)
+    }
+
+    /// The run must fail with exit 2 and `code` plus every needle on stderr, print nothing on stdout,
+    /// and leave the folder exactly as it was (no output, no temp file, inputs untouched).
+    fn refuses(&self, slot: Slot, extra: &[&str], code: &str, needles: &[&str]) -> String {
+        let before = self.snapshot();
+        let mut args = extra.to_vec();
+        args.extend(["-o", "out.config", "--color", "never"]);
+        let o = self.merge(slot, &args, GUARD, MEMORY_KIB);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(2), "{slot:?}: {err}");
+        assert!(
+            err.starts_with(code),
+            "{slot:?}: expected {code} first in:\n{err}"
+        );
+        for n in needles {
+            assert!(err.contains(n), "{slot:?}: expected `{n}` in:\n{err}");
+        }
+        assert!(o.stdout.is_empty(), "{slot:?}: stdout on exit 2");
+        assert!(self.snapshot() == before, "{slot:?}: the folder changed");
+        err
+    }
+}
+
+impl Slot {
+    fn file(self) -> &'static str {
+        match self {
+            Slot::Old => "old.config",
+            Slot::New => "new.config",
+            Slot::Base => "base.config",
+        }
+    }
+}
+
+/// Runs the binary in `dir` with an address-space limit and a wall-clock guard; a run killed by
+/// either (or by a signal such as a stack overflow) fails the test.
+fn run(dir: &Path, args: &[&str], guard: Duration, memory_kib: u64) -> Output {
+    let bin = assert_cmd::cargo::cargo_bin("wcmigrate");
+    let mut c = Command::new("sh");
+    c.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .arg("-c")
+        .arg(format!("ulimit -v {memory_kib} && exec \"$0\" \"$@\""))
+        .arg(bin)
+        .args(args)
+        .timeout(guard);
+    let start = Instant::now();
+    let o = c.output().unwrap();
+    let took = start.elapsed();
+    assert!(
+        o.status.code().is_some() && took < guard,
+        "{args:?}: killed or over the {guard:?} guard after {took:?} ({:?}); stderr:\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stderr)
+            .chars()
+            .take(2000)
+            .collect::<String>()
+    );
+    o
+}
+
+fn utf16le(text: &str, bom: bool) -> Vec<u8> {
+    let mut b = if bom { vec![0xFF, 0xFE] } else { Vec::new() };
+    for u in text.encode_utf16() {
+        b.extend(u.to_le_bytes());
+    }
+    b
+}
+
+// ---------------------------------------------------------------------------------------------------
+// DTDs: entity bombs and external entities
+
+/// "Billion laughs": ten levels of ten references, 10^9 `lol`s once expanded.
+fn billion_laughs() -> String {
+    let mut s = String::from(
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE configuration [\n  <!ENTITY lol \"lol\">\n",
+    );
+    for i in 1..=9 {
+        let prev = if i == 1 {
+            "lol".to_string()
+        } else {
+            format!("lol{}", i - 1)
+        };
+        s.push_str(&format!(
+            "  <!ENTITY lol{i} \"{}\">\n",
+            format!("&{prev};").repeat(10)
+        ));
+    }
+    s.push_str("]>\n<configuration>\n  <appSettings>\n    <add key=\"A\" value=\"&lol9;\" />\n  </appSettings>\n</configuration>\n");
+    s
+}
+
+#[test]
+fn entity_expansion_bombs_are_refused_as_dtds() {
+    for slot in SLOTS {
+        let c = Case::with(slot, billion_laughs().as_bytes());
+        let err = c.refuses(
+            slot,
+            &[],
+            "E003",
+            &[
+                &format!(
+                    "{} is not well-formed XML: XML with DTD detected",
+                    slot.file()
+                ),
+                "remove the <!DOCTYPE ...> declaration",
+            ],
+        );
+        assert!(!err.contains("lollollol"), "nothing was expanded");
+    }
+    // --in-place leaves NEW as it was and makes no backup.
+    let c = Case::with(Slot::New, billion_laughs().as_bytes());
+    let before = c.snapshot();
+    let o = c.merge(Slot::New, &["--in-place"], GUARD, MEMORY_KIB);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(c.snapshot() == before, "NEW untouched, no NEW.bak");
+    // The JSON report says the same on stdout, and nothing else.
+    let c = Case::with(Slot::New, billion_laughs().as_bytes());
+    let o = c.merge(Slot::New, &["--format", "json"], GUARD, MEMORY_KIB);
+    assert_eq!(o.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["ok"], false);
+    assert_eq!(json["diagnostics"][0]["code"], "E003");
+}
+
+#[test]
+fn external_entities_and_dtds_are_never_fetched_nor_read() {
+    let c = Case::new();
+    // A file whose content must never show, and a FIFO: opening a FIFO for reading blocks until a
+    // writer comes, so a run that so much as opened it would hang and hit the guard.
+    let marker = "wcmigrate-hostile-marker-7f3a";
+    fs::write(c.path("secret.txt"), marker).unwrap();
+    let fifo = c.path("fifo");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let secret = c.path("secret.txt");
+    let targets = [
+        format!("file://{}", secret.display()),
+        format!("file://{}", fifo.display()),
+        fifo.display().to_string(),
+        "file:///etc/passwd".to_string(),
+        "http://127.0.0.1:9/x.dtd".to_string(),
+    ];
+    let passwd = fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let passwd_line = passwd.lines().next().unwrap_or("root:x:0:0:");
+    for target in &targets {
+        let docs = [
+            // A general external entity used in a value.
+            format!("<?xml version=\"1.0\"?>\n<!DOCTYPE configuration [<!ENTITY xxe SYSTEM \"{target}\">]>\n<configuration><appSettings><add key=\"A\" value=\"&xxe;\" /></appSettings></configuration>\n"),
+            // A parameter entity, expanded inside the DTD itself.
+            format!("<!DOCTYPE configuration [<!ENTITY % p SYSTEM \"{target}\"> %p;]><configuration/>"),
+            // An external DTD subset.
+            format!("<!DOCTYPE configuration SYSTEM \"{target}\"><configuration/>"),
+        ];
+        for doc in &docs {
+            for slot in SLOTS {
+                fs::write(c.path(slot.file()), doc).unwrap();
+                let err = c.refuses(slot, &[], "E003", &["XML with DTD detected"]);
+                assert!(!err.contains(marker) && !err.contains(passwd_line));
+                fs::write(
+                    c.path(slot.file()),
+                    if slot == Slot::Old { OLD } else { NEW },
+                )
+                .unwrap();
+            }
+        }
+    }
+    // Without a DTD an entity reference is simply unknown.
+    fs::write(
+        c.path("new.config"),
+        "<configuration><appSettings><add key=\"A\" value=\"&xxe;\" /></appSettings></configuration>",
+    )
+    .unwrap();
+    c.refuses(Slot::New, &[], "E003", &["unknown entity reference"]);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Shape: nesting, attributes, keys
+
+fn nested(depth: usize) -> String {
+    format!(
+        "<configuration>{}{}</configuration>",
+        "<a>".repeat(depth),
+        "</a>".repeat(depth)
+    )
+}
+
+#[test]
+fn nesting_100000_deep_is_refused_without_overflowing_the_stack() {
+    let deep = nested(100_000);
+    for slot in SLOTS {
+        let c = Case::with(slot, deep.as_bytes());
+        c.refuses(
+            slot,
+            &[],
+            "E003",
+            &[
+                &format!(
+                    "{} cannot be read safely: elements are nested more than 256 levels deep",
+                    slot.file()
+                ),
+                &format!("{}:1:", slot.file()),
+            ],
+        );
+    }
+    // The same file on every side: the review of differences walks both trees together (this used
+    // to overflow the stack and abort).
+    let c = Case::new();
+    for slot in SLOTS {
+        fs::write(c.path(slot.file()), &deep).unwrap();
+    }
+    c.refuses(
+        Slot::Base,
+        &[],
+        "E003",
+        &["nested more than 256 levels deep"],
+    );
+    // 255 levels below <configuration> are fine.
+    let c = Case::with(Slot::New, nested(255).as_bytes());
+    let o = c.merge(Slot::New, &[], GUARD, MEMORY_KIB);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn a_million_attributes_on_one_element_are_refused_quickly() {
+    let mut doc = String::from("<configuration>\n  <appSettings");
+    for i in 0..1_000_000 {
+        doc.push_str(&format!(" a{i}=\"v\""));
+    }
+    doc.push_str(" />\n</configuration>\n");
+    for slot in SLOTS {
+        let c = Case::with(slot, doc.as_bytes());
+        let err = c.refuses(
+            slot,
+            &[],
+            "E003",
+            &[
+                "cannot be read safely: an element has more than 256 attributes",
+                &format!("{}:2:3", slot.file()),
+            ],
+        );
+        assert!(err.len() < 10_000, "the 12 MB line is clipped, not printed");
+    }
+}
+
+#[test]
+fn attributes_roxmltree_cannot_place_are_refused_not_mangled() {
+    // roxmltree keeps an attribute name's length in 16 bits and the `=` with its spaces in 8; past
+    // that its value ranges are wrong (a 3-way edit then panicked or wrote a broken file).
+    let base = "<configuration>\n  <system.web>\n    <pages validateRequest=\"true\" />\n  </system.web>\n</configuration>\n";
+    let old = base.replace("true", "false");
+    let wide = base.replace(
+        "validateRequest=",
+        &format!("validateRequest{}=", " ".repeat(300)),
+    );
+    let name = "é".repeat(40_000);
+    let long = base.replace("validateRequest", &name);
+    let long_old = old.replace("validateRequest", &name);
+    for (o, n, b, needle) in [
+        (
+            old.as_str(),
+            wide.as_str(),
+            base,
+            "more than 254 spaces surround an attribute's `=`",
+        ),
+        (
+            long_old.as_str(),
+            long.as_str(),
+            long.as_str(),
+            "an attribute name is longer than 65535 bytes",
+        ),
+    ] {
+        let c = Case::new();
+        fs::write(c.path("old.config"), o).unwrap();
+        fs::write(c.path("new.config"), n).unwrap();
+        fs::write(c.path("base.config"), b).unwrap();
+        c.refuses(Slot::Base, &[], "E003", &[needle]);
+        c.refuses(Slot::New, &[], "E003", &[needle]);
+    }
+}
+
+fn million_keys(value: &str) -> String {
+    let mut doc = String::with_capacity(40 << 20);
+    doc.push_str("<?xml version=\"1.0\"?>\n<configuration>\n  <appSettings>\n");
+    for i in 0..1_000_000 {
+        doc.push_str(&format!("    <add key=\"KEY_{i}\" value=\"{value}\" />\n"));
+    }
+    doc.push_str("  </appSettings>\n</configuration>\n");
+    doc
+}
+
+#[test]
+fn a_million_keys_finish_and_succeed() {
+    // 36 MB: OLD and NEW hold the same million keys, so NEW is already migrated. About 5 s in a
+    // release build; the guard allows for an unoptimised build on a busy machine.
+    let doc = million_keys("v");
+    let c = Case::new();
+    fs::write(c.path("old.config"), &doc).unwrap();
+    fs::write(c.path("new.config"), &doc).unwrap();
+    let o = c.merge(
+        Slot::Old,
+        &["--check", "--color", "never"],
+        Duration::from_secs(240),
+        4 * MEMORY_KIB,
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("NEW is already migrated"), "{err}");
+    assert!(o.stdout.is_empty());
+}
+
+/// Each change's line and column used to be found by scanning NEW from its start: 100,000 changed keys
+/// took about a minute even in a release build (now one line index per file, diag::Sources::line_col).
+#[test]
+fn many_changed_keys_take_linear_time() {
+    let doc = |value: &str| {
+        let mut d = String::from("<configuration>\n  <appSettings>\n");
+        for i in 0..100_000 {
+            d.push_str(&format!("    <add key=\"KEY_{i}\" value=\"{value}\" />\n"));
+        }
+        d.push_str("  </appSettings>\n</configuration>\n");
+        d
+    };
+    let c = Case::new();
+    fs::write(c.path("old.config"), doc("old")).unwrap();
+    fs::write(c.path("new.config"), doc("new")).unwrap();
+    let o = c.merge(Slot::Old, &["-o", "out.config"], GUARD, 2 * MEMORY_KIB);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        fs::read_to_string(c.path("out.config")).unwrap(),
+        doc("old")
+    );
+}
+
+#[test]
+fn repeated_clear_takes_linear_time() {
+    let mut old = String::from("<configuration><appSettings>");
+    for i in 0..80_000 {
+        old.push_str(&format!("<add key=\"k{i}\" value=\"v\"/><clear/>"));
+    }
+    old.push_str("</appSettings></configuration>");
+    let c = Case::with(Slot::Old, old.as_bytes());
+    let o = c.merge(Slot::Old, &[], GUARD, MEMORY_KIB);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Size
+
+/// A sparse file of `len` bytes: costs no disk and no time to make.
+fn sparse(path: &Path, len: u64) {
+    fs::File::create(path).unwrap().set_len(len).unwrap();
+}
+
+#[test]
+fn inputs_over_max_size_are_refused_before_they_are_read() {
+    for slot in SLOTS {
+        let c = Case::new();
+        // Every input is under 3000 bytes but this one, padded with a comment.
+        let padded = format!("{NEW}<!--{}-->", "x".repeat(3000));
+        fs::write(c.path(slot.file()), &padded).unwrap();
+        c.refuses(
+            slot,
+            &["--max-size", "3000"],
+            "E011",
+            &[&format!(
+                "{} is {} bytes, more than --max-size 3000",
+                slot.file(),
+                padded.len()
+            )],
+        );
+        // The default limit is 64 MiB: one byte over it is refused.
+        sparse(&c.path(slot.file()), 64 * 1024 * 1024 + 1);
+        c.refuses(
+            slot,
+            &[],
+            "E011",
+            &[&format!(
+                "{} is 67108865 bytes, more than --max-size 67108864",
+                slot.file()
+            )],
+        );
+        // A 1 GiB input under a 256 MiB address-space limit: refused from its size alone.
+        sparse(&c.path(slot.file()), 1 << 30);
+        let before = c.snapshot();
+        let o = c.merge(slot, &["-o", "out.config"], GUARD, 256 * 1024);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&o.stderr)
+            .contains("is 1073741824 bytes, more than --max-size"));
+        assert!(c.snapshot() == before);
+    }
+    // Exactly at the limit is fine.
+    let c = Case::new();
+    let len = fs::metadata(c.path("new.config"))
+        .unwrap()
+        .len()
+        .max(OLD.len() as u64);
+    let o = c.merge(
+        Slot::New,
+        &["--max-size", &len.to_string()],
+        GUARD,
+        MEMORY_KIB,
+    );
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn an_endless_input_is_cut_at_max_size() {
+    // A link to /dev/zero has no size to check beforehand: reading stops one byte past the limit.
+    for slot in SLOTS {
+        let c = Case::new();
+        fs::remove_file(c.path(slot.file())).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", c.path(slot.file())).unwrap();
+        let before = c.snapshot();
+        let o = c.merge(slot, &["-o", "out.config"], GUARD, 512 * 1024);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!(
+                "{} is 67108865 bytes, more than --max-size 67108864",
+                slot.file()
+            )),
+            "{err}"
+        );
+        assert!(c.snapshot() == before);
+    }
+}
+
+#[test]
+fn external_files_are_bounded_like_inputs() {
+    for (make, name) in [
+        (
+            Box::new(|p: &Path| sparse(p, 1 << 30)) as Box<dyn Fn(&Path)>,
+            "big.config",
+        ),
+        (
+            Box::new(|p: &Path| {
+                std::process::Command::new("mkfifo")
+                    .arg(p)
+                    .status()
+                    .unwrap();
+            }),
+            "fifo.config",
+        ),
+        (
+            Box::new(|p: &Path| std::os::unix::fs::symlink("/dev/zero", p).unwrap()),
+            "zero.config",
+        ),
+    ] {
+        let c = Case::new();
+        make(&c.path(name));
+        fs::write(
+            c.path("old.config"),
+            format!("<configuration><appSettings file=\"{name}\"><add key=\"A\" value=\"1\"/></appSettings></configuration>"),
+        )
+        .unwrap();
+        let o = c.merge(Slot::Old, &["--color", "never"], GUARD, 512 * 1024);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("W202") && err.contains(name), "{err}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Encodings and bytes
+
+#[test]
+fn invalid_utf8_is_refused_with_its_offset() {
+    for slot in SLOTS {
+        let mut bytes = NEW.as_bytes().to_vec();
+        let at = NEW.find("value=\"\"").unwrap() + 7;
+        bytes.splice(at..at, [0xC3, 0x28]);
+        let c = Case::with(slot, &bytes);
+        c.refuses(
+            slot,
+            &[],
+            "E002",
+            &[&format!(
+                "{}: invalid UTF-8 byte sequence at byte {at}",
+                slot.file()
+            )],
+        );
+    }
+}
+
+#[test]
+fn odd_length_utf16_is_refused() {
+    for slot in SLOTS {
+        let mut bytes = utf16le(NEW, true);
+        bytes.push(b'\n');
+        let last = bytes.len() - 1;
+        let c = Case::with(slot, &bytes);
+        c.refuses(
+            slot,
+            &[],
+            "E002",
+            &[&format!(
+                "UTF-16 file with an odd number of bytes (truncated?) at byte {last}"
+            )],
+        );
+    }
+}
+
+#[test]
+fn nul_bytes_are_refused_in_utf8_and_utf16() {
+    let doc = NEW.replacen("value=\"\"", "value=\"a\0b\"", 1);
+    let (line, _) = doc
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains('\0'))
+        .unwrap();
+    for slot in SLOTS {
+        for bytes in [doc.as_bytes().to_vec(), utf16le(&doc, true)] {
+            let c = Case::with(slot, &bytes);
+            c.refuses(
+                slot,
+                &[],
+                "E003",
+                &[
+                    "a non-XML character '\\0' found",
+                    &format!("{}:{}:", slot.file(), line + 1),
+                ],
+            );
+        }
+    }
+}
+
+#[test]
+fn a_bom_contradicting_the_declaration_is_refused() {
+    let declared = |enc: &str| {
+        NEW.replacen(
+            "<?xml version=\"1.0\"",
+            &format!("<?xml version=\"1.0\" encoding=\"{enc}\""),
+            1,
+        )
+    };
+    assert!(declared("utf-8").contains("encoding=\"utf-8\""));
+    let mut utf8_bom_says_16 = vec![0xEF, 0xBB, 0xBF];
+    utf8_bom_says_16.extend(declared("utf-16").as_bytes());
+    let utf16_bom_says_8 = utf16le(&declared("utf-8"), true);
+    let mut be_bom_says_8 = vec![0xFE, 0xFF];
+    for u in declared("utf-8").encode_utf16() {
+        be_bom_says_8.extend(u.to_be_bytes());
+    }
+    for slot in SLOTS {
+        for (bytes, says, stored) in [
+            (&utf8_bom_says_16, "utf-16", "UTF-8"),
+            (&utf16_bom_says_8, "utf-8", "UTF-16LE"),
+            (&be_bom_says_8, "utf-8", "UTF-16BE"),
+        ] {
+            let c = Case::with(slot, bytes);
+            c.refuses(
+                slot,
+                &[],
+                "E002",
+                &[
+                    &format!("the XML declaration says encoding=\"{says}\""),
+                    &format!("but the file is stored as {stored}"),
+                ],
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Processing instructions and CDATA are kept byte for byte
+
+#[test]
+fn processing_instructions_and_cdata_are_kept_byte_for_byte() {
+    let new = "<?xml version=\"1.0\"?>\r\n<?xml-stylesheet type=\"text/xsl\" href=\"a.xsl\"?>\r\n<configuration>\r\n  <appSettings>\r\n    <?wcmigrate keep me <exactly> & as I am?>\r\n    <add key=\"SSL_REQUIRED\" value=\"true\" />\r\n  </appSettings>\r\n  <applicationSettings>\r\n    <pfup.Properties.Settings>\r\n      <setting name=\"pfup_pfwssdk_PfWsSdk\" serializeAs=\"String\">\r\n        <value><![CDATA[http://localhost/<sdk>?a=1&b=2]]></value>\r\n      </setting>\r\n      <setting name=\"Banner\" serializeAs=\"String\">\r\n        <value>before<?pi inside a value?>after</value>\r\n      </setting>\r\n    </pfup.Properties.Settings>\r\n  </applicationSettings>\r\n</configuration>\r\n";
+    let old = "<configuration>\n  <appSettings>\n    <add key=\"SSL_REQUIRED\" value=\"false\" />\n  </appSettings>\n  <applicationSettings>\n    <pfup.Properties.Settings>\n      <setting name=\"pfup_pfwssdk_PfWsSdk\" serializeAs=\"String\">\n        <value>https://mfa/PhoneFactorWebServiceSdk/PfWsSdk.asmx</value>\n      </setting>\n      <setting name=\"Banner\" serializeAs=\"String\">\n        <value><![CDATA[<b>Old</b>]]></value>\n      </setting>\n    </pfup.Properties.Settings>\n  </applicationSettings>\n</configuration>\n";
+    for base in [false, true] {
+        let c = Case::new();
+        fs::write(c.path("old.config"), old).unwrap();
+        fs::write(c.path("new.config"), new).unwrap();
+        fs::write(c.path("base.config"), new).unwrap();
+        let slot = if base { Slot::Base } else { Slot::Old };
+        let o = c.merge(
+            slot,
+            &["-o", "out.config", "--color", "never"],
+            GUARD,
+            MEMORY_KIB,
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{err}");
+        let out = fs::read_to_string(c.path("out.config")).unwrap();
+        // The one plain value is migrated; every PI and CDATA section is exactly NEW's.
+        let expected = new.replace(
+            "<add key=\"SSL_REQUIRED\" value=\"true\" />",
+            "<add key=\"SSL_REQUIRED\" value=\"false\" />",
+        );
+        assert_eq!(out, expected, "base: {base}\n{err}");
+        // Each value it could not edit is named (W206), not silently skipped.
+        assert!(err.contains("W206"), "{err}");
+        assert!(
+            err.contains("pfup_pfwssdk_PfWsSdk") && err.contains("Banner"),
+            "{err}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Fuzz findings and other reproducers, kept as files (see tests/regressions/README.md)
+
+/// The fuzz targets' separator between OLD, NEW and BASE (fuzz/fuzz_targets/merge.rs).
+const SEP: &[u8] = b"\xFF\x00SEP\x00\xFF";
+
+fn split(data: &[u8]) -> Vec<&[u8]> {
+    let mut parts = Vec::new();
+    let mut rest = data;
+    while parts.len() < 2 {
+        match rest.windows(SEP.len()).position(|w| w == SEP) {
+            Some(i) => {
+                parts.push(&rest[..i]);
+                rest = &rest[i + SEP.len()..];
+            }
+            None => break,
+        }
+    }
+    parts.push(rest);
+    parts
+}
+
+fn regression_files(target: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/regressions")
+        .join(target);
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    v.retain(|p| p.extension().is_some_and(|e| e == "in"));
+    v.sort();
+    v
+}
+
+#[test]
+fn merge_regressions_exit_cleanly() {
+    // Each file is OLD SEP NEW [SEP BASE]: the binary must exit 0 or 2 (never panic or be killed),
+    // write nothing on 2, and on 0 write a file that merging again leaves identical.
+    for file in regression_files("merge") {
+        let data = fs::read(&file).unwrap();
+        let parts = split(&data);
+        assert!(parts.len() >= 2, "{}: no separator", file.display());
+        let c = Case::new();
+        fs::write(c.path("old.config"), parts[0]).unwrap();
+        fs::write(c.path("new.config"), parts[1]).unwrap();
+        let slot = match parts.get(2) {
+            Some(base) => {
+                fs::write(c.path("base.config"), base).unwrap();
+                Slot::Base
+            }
+            None => Slot::Old,
+        };
+        let o = c.merge(
+            slot,
+            &["-o", "out.config", "--color", "never"],
+            GUARD,
+            MEMORY_KIB,
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        match o.status.code() {
+            Some(0) => {
+                let out = fs::read(c.path("out.config")).unwrap();
+                fs::write(c.path("new.config"), &out).unwrap();
+                let again = c.merge(slot, &["--check", "--color", "never"], GUARD, MEMORY_KIB);
+                assert_eq!(
+                    again.status.code(),
+                    Some(0),
+                    "{}: not idempotent:\n{}",
+                    file.display(),
+                    String::from_utf8_lossy(&again.stderr)
+                );
+            }
+            Some(2) => assert!(!c.path("out.config").exists(), "{}", file.display()),
+            other => panic!("{}: exit {other:?}\n{err}", file.display()),
+        }
+    }
+}
+
+#[test]
+fn decode_regressions_round_trip() {
+    for file in regression_files("decode") {
+        let data = fs::read(&file).unwrap();
+        if let Ok(d) = wcmigrate::text::decode(&data) {
+            assert!(
+                wcmigrate::text::encode(&d.text, d.encoding) == data,
+                "{}",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn rules_regressions_parse_or_fail_cleanly() {
+    for file in regression_files("rules") {
+        let c = Case::new();
+        fs::copy(&file, c.path("rules.toml")).unwrap();
+        let o = run(
+            c.dir.path(),
+            &["rules", "--rules", "rules.toml"],
+            GUARD,
+            MEMORY_KIB,
+        );
+        assert!(
+            matches!(o.status.code(), Some(0 | 2)),
+            "{}: {:?}",
+            file.display(),
+            o.status
+        );
+        let _ = std::io::stdout().flush();
+    }
+}
