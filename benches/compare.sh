@@ -39,10 +39,10 @@ for s in old.iter("setting"):
 PY
     updates=$(( $(wc -l < "$dir/xmlstarlet.args") / 4 ))
     # One xmlstarlet process with every update (-x: fail rather than split across processes).
-    printf 'xargs -x -d "\\n" -a %s sh -c '"'"'exec xmlstarlet ed "$@" %s > %s'"'"' sh\n' \
+    printf 'xargs -x -s 1900000 -d "\\n" -a %s sh -c '"'"'exec xmlstarlet ed "$@" %s > %s'"'"' sh\n' \
       "$dir/xmlstarlet.args" "$dir/new.config" "$dir/xs.config" > "$dir/xs.sh"
     echo "== $k keys: NEW $(stat -c %s "$dir/new.config") bytes, $updates values differ"
-    hyperfine --warmup 2 --runs 10 --style basic --export-json "$dir/h.json" \
+    hyperfine --warmup 1 --runs 5 --style basic --export-json "$dir/h.json" \
       -n wcmigrate "$bin merge $dir/old.config $dir/new.config -o $dir/merged.config" \
       -n xmlstarlet "sh $dir/xs.sh" \
       2>/dev/null | grep -E "Time|±" || true

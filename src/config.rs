@@ -378,6 +378,15 @@ impl crate::rules::Identity {
     /// An element's identity among its siblings: the key to match by (values folded as .NET compares
     /// them) and the form shown to people (values as written). `path` is [`child_path`] of the node.
     pub fn of(&self, node: Node, path: &str) -> (String, String) {
+        (self.build(node, path, true), self.build(node, path, false))
+    }
+
+    /// The matching key alone ([`Self::of`]'s first half), for indexing siblings.
+    pub fn key(&self, node: Node, path: &str) -> String {
+        self.build(node, path, true)
+    }
+
+    fn build(&self, node: Node, path: &str, folded: bool) -> String {
         let name = node.tag_name().name();
         let suffix_of = |p: &str| {
             path.ends_with(p)
@@ -396,39 +405,46 @@ impl crate::rules::Identity {
             Some(parts) => Box::new(parts.iter()),
             None => Box::new(first.into_iter().flatten()),
         };
-        let mut key = name.to_string();
-        let mut shown = name.to_string();
+        let mut out = name.to_string();
         for part in parts {
             let value = match part.split_once('@') {
                 Some((child_name, attr)) => child(node, child_name).and_then(|c| c.attribute(attr)),
                 None => node.attribute(part.as_str()),
             };
             if let Some(v) = value {
-                for (out, v) in [(&mut key, fold_key(v).as_str()), (&mut shown, v)] {
-                    out.push_str("[@");
-                    out.push_str(part);
-                    out.push_str("='");
+                out.push_str("[@");
+                out.push_str(part);
+                out.push_str("='");
+                if folded && !v.is_ascii() {
+                    out.push_str(&fold_key(v));
+                } else if folded {
+                    out.extend(v.bytes().map(|b| b.to_ascii_uppercase() as char));
+                } else {
                     out.push_str(v);
-                    out.push_str("']");
                 }
+                out.push_str("']");
             }
         }
-        (key, shown)
+        out
     }
 }
 
 /// The trimmed text of an element without element children (`None` when it has some).
-pub fn leaf_text(n: Node) -> Option<String> {
+pub fn leaf_text<'a>(n: Node<'a, '_>) -> Option<std::borrow::Cow<'a, str>> {
     if elements(n).next().is_some() {
         return None;
     }
-    Some(
-        n.children()
-            .filter_map(|c| c.text())
-            .collect::<String>()
-            .trim()
-            .to_string(),
-    )
+    let mut texts = n.children().filter_map(|c| c.text());
+    Some(match (texts.next(), texts.next()) {
+        (None, _) => "".into(),
+        // The usual case, one text node: borrowed, no allocation.
+        (Some(t), None) => t.trim().into(),
+        (Some(a), Some(b)) => {
+            let mut all = format!("{a}{b}");
+            all.extend(texts);
+            all.trim().to_string().into()
+        }
+    })
 }
 
 /// The element children of one parent grouped by identity, each group in document order: matching
@@ -447,7 +463,7 @@ impl<'a, 'i> Siblings<'a, 'i> {
         if let Some(p) = parent {
             for c in elements(p) {
                 groups
-                    .entry(identity.of(c, &child_path(parent_path, p, c)).0)
+                    .entry(identity.key(c, &child_path(parent_path, p, c)))
                     .or_default()
                     .push_back(c);
             }

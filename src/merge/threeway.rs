@@ -397,9 +397,10 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
             leaf_text(t.old),
             leaf_text(t.new),
         );
-        let (Some(ot), Some(nt)) = (ot, nt) else {
+        let (Some(ot), Some(nt)) = (ot.map(String::from), nt.map(String::from)) else {
             return;
         };
+        let bt = bt.map(String::from);
         if bt.as_deref() == Some(ot.as_str()) || ot == nt {
             return;
         }
