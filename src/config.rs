@@ -190,7 +190,7 @@ impl<'a, 'i> AppSettings<'a, 'i> {
                                 self.duplicates.push(
                                     Diagnostic::new(
                                         Code::DuplicateKey,
-                                        format!("{file_name}: appSettings key `{key}` is added again; this later value wins, as in .NET"),
+                                        format!("appSettings key `{key}` is added twice in {file_name}; the later value wins, as in .NET"),
                                     )
                                     .with_label(file, n.range(), "this one wins")
                                     .with_label(earlier.file, earlier.node.range(), "earlier")
@@ -318,7 +318,7 @@ pub fn settings_sections<'a, 'i>(
                         Diagnostic::new(
                             Code::DuplicateKey,
                             format!(
-                                "{file_name}: setting `{}` appears twice in {}; the later one wins",
+                                "setting `{}` appears twice in {} of {file_name}; the later one wins",
                                 setting.name,
                                 sec.tag_name().name()
                             ),

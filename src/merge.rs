@@ -1956,9 +1956,8 @@ fn base_values(doc: &Document, id: FileId, groups: &[String]) -> HashMap<String,
 
 /// One or two letters apart, ignoring ASCII case (lengths are compared first: most pairs stop there).
 fn near_miss(a: &str, b: &str) -> bool {
-    a.len().abs_diff(b.len()) <= 2
-        && (1..=2).contains(&strsim::levenshtein(
-            &a.to_ascii_lowercase(),
-            &b.to_ascii_lowercase(),
-        ))
+    let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
+    // A name that only extends the other (`PhoneFactorX`, `PhoneFactor2`) is another name, not a typo.
+    let extends = a.starts_with(&b) || a.ends_with(&b) || b.starts_with(&a) || b.ends_with(&a);
+    a.len().abs_diff(b.len()) <= 2 && !extends && (1..=2).contains(&strsim::levenshtein(&a, &b))
 }

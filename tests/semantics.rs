@@ -209,3 +209,17 @@ fn the_aspnet2_namespace_is_read_and_never_copied() {
     assert!(!m.merged_text.contains("xmlns"));
     assert!(codes(&m).contains(&Code::NamespaceIgnored));
 }
+
+#[test]
+fn a_name_that_only_extends_a_known_one_is_not_a_near_miss() {
+    let old = "<configuration><appSettings><add key=\"U\" value=\"https://h/PhoneFactorX/a.asmx\"/><add key=\"V\" value=\"https://h/MultiFactorAuthWebServicesSdk/a.asmx\"/></appSettings></configuration>";
+    let m = run(old, NEW_APP);
+    let near: Vec<&str> = m
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::NearMissVdir)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(near.len(), 1, "{near:?}");
+    assert!(near[0].contains("MultiFactorAuthWebServicesSdk"));
+}
