@@ -23,7 +23,11 @@ pub fn embedded_secrets(value: &str) -> Vec<Range<usize>> {
         let named = ["password", "pwd"].iter().any(|k| {
             name_end >= k.len()
                 && b[name_end - k.len()..name_end].eq_ignore_ascii_case(k.as_bytes())
-                && (name_end == k.len() || matches!(b[name_end - k.len() - 1], b';' | b' ' | b'\t' | b'"' | b'\''))
+                && (name_end == k.len()
+                    || matches!(
+                        b[name_end - k.len() - 1],
+                        b';' | b' ' | b'\t' | b'"' | b'\''
+                    ))
         });
         if named {
             let after = eq + 1;
@@ -37,7 +41,9 @@ pub fn embedded_secrets(value: &str) -> Vec<Range<usize>> {
     let mut from = 0;
     while let Some(i) = value[from..].find("://") {
         let auth_start = from + i + 3;
-        let auth_end = value[auth_start..].find(['/', '?', '#']).map_or(value.len(), |j| auth_start + j);
+        let auth_end = value[auth_start..]
+            .find(['/', '?', '#'])
+            .map_or(value.len(), |j| auth_start + j);
         if let Some(at) = value[auth_start..auth_end].rfind('@') {
             let userinfo = auth_start..auth_start + at;
             if let Some(colon) = value[userinfo.clone()].find(':') {
