@@ -497,7 +497,8 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                 }
                 (None, None) => {
                     self.insert_old_element(scope, t.new, anchor, oc, &here);
-                    let labels = self.labels((None, Some(oc), None), None);
+                    // Where it is absent, the label points at the parent it is missing from.
+                    let labels = self.labels((t.base, Some(oc), Some(t.new)), None);
                     self.decide(
                         scope,
                         DecisionKind::Carried,
@@ -515,7 +516,7 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                     if chosen == Prefer::Old {
                         self.insert_old_element(scope, t.new, anchor, oc, &here);
                     }
-                    let labels = self.labels((Some(bc), Some(oc), None), None);
+                    let labels = self.labels((Some(bc), Some(oc), Some(t.new)), None);
                     self.decide(
                         scope,
                         DecisionKind::Conflict,
@@ -551,7 +552,7 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
             let Some(nc) = new_sib.take(&key) else {
                 continue;
             }; // Removed on both sides.
-            let labels = self.labels((Some(bc), None, Some(nc)), None);
+            let labels = self.labels((Some(bc), Some(t.old), Some(nc)), None);
             if same(&self.rules.identity, bc, nc, &cpath) {
                 self.remove_element(scope, nc, &here);
                 self.decide(
