@@ -409,6 +409,16 @@ fn a_removed_element_takes_its_lines_and_its_comment_only_when_the_rule_says_so(
         m.merged_text,
         base.replace("    <trace enabled=\"false\" />\n", "")
     );
+    let files: Vec<&str> = m.decisions[0]
+        .labels
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect();
+    assert_eq!(
+        files,
+        ["BASE", "OLD", "NEW"],
+        "where it is absent, the label is on the parent"
+    );
     let rules = wcmigrate::rules::DEFAULT_RULES
         .replace("remove-comments = false", "remove-comments = true");
     let rules = Rules::parse(&rules, wcmigrate::diag::FileId(0)).unwrap();
