@@ -196,7 +196,12 @@ fn fail(diags: &[Diagnostic], sources: &Sources, style: HumanStyle, format: Form
         Format::Json => {
             let json: Vec<_> = diags.iter().map(|d| d.to_json(sources)).collect();
             let doc = serde_json::json!({ "ok": false, "diagnostics": json });
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            // A closed stdout (`| head`) must not turn an error report into a panic.
+            let _ = writeln!(
+                std::io::stdout(),
+                "{}",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            );
         }
     }
     ExitCode::from(2)
@@ -507,13 +512,15 @@ fn list_rules(path: Option<&Path>) -> ExitCode {
         }
     };
     let _ = DEFAULT_RULES;
-    println!("Rules ({name}):");
+    let mut listing = format!("Rules ({name}):\n");
     for r in &rules.rules {
-        println!("  {}  {:<28} {}", r.code, r.name, r.summary);
+        listing.push_str(&format!("  {}  {:<28} {}\n", r.code, r.name, r.summary));
     }
-    println!("\nDiagnostics:");
+    listing.push_str("\nDiagnostics:\n");
     for c in CODES {
-        println!("  {}  {:<28} {}", c.code, c.name, c.summary);
+        listing.push_str(&format!("  {}  {:<28} {}\n", c.code, c.name, c.summary));
     }
+    // `wcmigrate rules | head` closes stdout early: that is not an error worth a panic.
+    let _ = std::io::stdout().write_all(listing.as_bytes());
     ExitCode::SUCCESS
 }
