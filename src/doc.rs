@@ -342,10 +342,32 @@ pub fn last_child_slot(text: &str, parent: Node, unit: &str) -> Slot {
     if let Some(last) = elements(parent).last() {
         let start = last.range().start;
         if let Some(indent) = indent_before(text, start) {
+            // A new line of its own after the last child's line, ending like that line: the child's
+            // own bytes (its line ending included) stay as they are, and a removal of the child's
+            // whole line (3-way) ends where this insertion starts instead of swallowing it.
+            let end = last.range().end;
+            let rest = &text[end..];
+            if let Some(nl) = rest
+                .find('\n')
+                .filter(|&nl| rest[..nl].trim_end_matches('\r').trim().is_empty())
+            {
+                let eol = if rest[..nl].ends_with('\r') {
+                    "\r\n"
+                } else {
+                    "\n"
+                };
+                let at = end + nl + 1;
+                return Slot {
+                    range: at..at,
+                    eol,
+                    indent: indent.to_string(),
+                    before: indent.to_string(),
+                    after: eol.to_string(),
+                };
+            }
             let eol = eol_before(text, start);
-            let at = last.range().end;
             return Slot {
-                range: at..at,
+                range: end..end,
                 eol,
                 indent: indent.to_string(),
                 before: format!("{eol}{indent}"),
@@ -461,7 +483,12 @@ mod tests {
             assert_eq!(indent_unit(t, d), "\t");
             let s = child(r, "s").unwrap();
             let slot = last_child_slot(t, s, "\t");
-            assert_eq!(slot.before, "\r\n\t\t");
+            // A line of its own after the last child's line, ending like it.
+            assert_eq!(
+                (slot.before.as_str(), slot.after.as_str()),
+                ("\t\t", "\r\n")
+            );
+            assert_eq!(slot.range.start, t.find("\t</s>").unwrap());
             let e = child(r, "e").unwrap();
             let slot = last_child_slot(t, e, "\t");
             let mut out = t.to_string();
