@@ -331,6 +331,7 @@ pub fn run(
             .map(|(id, d)| base_values(d, *id, &groups))
             .unwrap_or_default(),
         decisions: Vec::new(),
+        revived: Vec::new(),
         external: ext_docs
             .iter()
             .map(|(e, d)| ((e.owner, e.attribute), (e.id, d.root_element())))
@@ -688,6 +689,9 @@ struct Merger<'r, 't, 'a, 'i> {
     /// BASE's migrated values by [`value_key`], to tell admin changes from defaults.
     base_values: HashMap<String, String>,
     decisions: Vec<Decision>,
+    /// Element paths a carry-attribute rule needs in NEW but NEW lacks (3-way only): the 3-way pass
+    /// brings OLD's element back whole instead of keeping NEW's removal.
+    revived: Vec<String>,
     external: HashMap<(NodeId, &'static str), (FileId, Node<'a, 'i>)>,
 }
 
@@ -1767,6 +1771,12 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                         self.push_change(rule, ChangeKind::Inserted, &site, None, a.value.clone());
                     }
                 },
+                // With BASE, whether the element exists in NEW is the 3-way pass's decision (it
+                // carries OLD's whole element, or keeps NEW's removal): creating it here too would
+                // duplicate it, or bring it back so that a second run merges into it.
+                None if self.base.is_some() => {
+                    self.revived.push(element.trim_matches('/').to_string())
+                }
                 None => {
                     // Create the innermost element when its parent exists.
                     let parent_path = &path[..path.len() - 1];

@@ -512,7 +512,13 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                     if same(&self.rules.identity, bc, oc, &cpath) {
                         continue; // The vendor removed it and the admin had not touched it.
                     }
-                    let chosen = self.winner(scope, &cpath);
+                    // A carry-attribute rule (the portal theme) needs this element: OLD's wins.
+                    let revived = self.revived.contains(&cpath);
+                    let chosen = if revived {
+                        Prefer::Old
+                    } else {
+                        self.winner(scope, &cpath)
+                    };
                     if chosen == Prefer::Old {
                         self.insert_old_element(scope, t.new, anchor, oc, &here);
                     }
