@@ -44,10 +44,10 @@ impl Edits {
 
     /// Applies every splice to `original`. Insertions at the same offset keep the order they were added
     /// in. Overlapping replacements are a bug in the caller and panic in debug builds; in release the
-    /// later one is dropped rather than corrupting the text.
+    /// later one is dropped rather than corrupting the text (use [`Edits::try_apply`] to refuse
+    /// instead).
     pub fn apply(&self, original: &str) -> String {
-        let mut order: Vec<&Splice> = self.splices.iter().collect();
-        order.sort_by_key(|s| (s.range.start, s.range.end));
+        let order = self.ordered();
         let mut out = String::with_capacity(
             original.len() + order.iter().map(|s| s.text.len()).sum::<usize>(),
         );
@@ -63,6 +63,36 @@ impl Edits {
         }
         out.push_str(&original[pos..]);
         out
+    }
+
+    /// [`Edits::apply`], or the range of the first splice that overlaps an earlier one, lies past the
+    /// end or cuts a character: the caller can refuse to write rather than drop an edit or panic.
+    pub fn try_apply(&self, original: &str) -> Result<String, Range<usize>> {
+        let order = self.ordered();
+        let mut out = String::with_capacity(
+            original.len() + order.iter().map(|s| s.text.len()).sum::<usize>(),
+        );
+        let mut pos = 0;
+        for s in order {
+            let fits = s.range.start >= pos
+                && s.range.end <= original.len()
+                && original.is_char_boundary(s.range.start)
+                && original.is_char_boundary(s.range.end);
+            if !fits {
+                return Err(s.range.clone());
+            }
+            out.push_str(&original[pos..s.range.start]);
+            out.push_str(&s.text);
+            pos = s.range.end;
+        }
+        out.push_str(&original[pos..]);
+        Ok(out)
+    }
+
+    fn ordered(&self) -> Vec<&Splice> {
+        let mut order: Vec<&Splice> = self.splices.iter().collect();
+        order.sort_by_key(|s| (s.range.start, s.range.end));
+        order
     }
 }
 
@@ -156,6 +186,22 @@ mod tests {
         e.insert(3, "Y");
         assert_eq!(e.apply("abcdef"), "AbcXYdef");
         assert_eq!(Edits::new().apply("same\r\n"), "same\r\n");
+        assert_eq!(e.try_apply("abcdef"), Ok("AbcXYdef".to_string()));
+    }
+
+    #[test]
+    fn try_apply_refuses_what_apply_would_drop() {
+        // An insertion inside a removed range (a 3-way removal and a 2-way insertion found this).
+        let mut e = Edits::new();
+        e.replace(2..6, "");
+        e.insert(4, "X");
+        assert_eq!(e.try_apply("abcdefgh"), Err(4..4));
+        let mut e = Edits::new();
+        e.replace(1..2, "Z");
+        assert_eq!(e.try_apply("é"), Err(1..2), "inside a character");
+        let mut e = Edits::new();
+        e.insert(9, "Z");
+        assert_eq!(e.try_apply("abc"), Err(9..9), "past the end");
     }
 
     #[test]

@@ -429,6 +429,8 @@ fn many_changed_keys_take_linear_time() {
     );
 }
 
+/// Each `<clear/>` used to walk every appSettings slot ever added, tombstones included: 80,000
+/// add/clear pairs (3 MB) took about a minute in a debug build (src/config.rs now compacts the slots).
 #[test]
 fn repeated_clear_takes_linear_time() {
     let mut old = String::from("<configuration><appSettings>");
@@ -523,6 +525,9 @@ fn an_endless_input_is_cut_at_max_size() {
     }
 }
 
+/// A `file=`/`configSource=` target used to be read whole with `std::fs::read`: a 1 GiB file was
+/// loaded, a FIFO hung the run and a link to /dev/zero ate memory. Now only regular files within
+/// --max-size are read; the others are named in a W202 warning and their values not migrated.
 #[test]
 fn external_files_are_bounded_like_inputs() {
     for (make, name) in [
@@ -731,9 +736,108 @@ fn regression_files(target: &str) -> Vec<PathBuf> {
 
 #[test]
 fn merge_regressions_exit_cleanly() {
-    // Each file is OLD SEP NEW [SEP BASE]: the binary must exit 0 or 2 (never panic or be killed),
-    // write nothing on 2, and on 0 write a file that merging again leaves identical.
-    for file in regression_files("merge") {
+    merge_regressions("merge");
+}
+
+/// Found by the `merge` fuzzer (round 2, 3-way). BASE has `<pages>` and `<customErrors>`; OLD changed
+/// the theme and dropped `<customErrors>`; NEW lacks `<pages>`. The 3-way merge removed NEW's
+/// `<customErrors>` line while the carry-attribute rule created `<pages theme>` right after that same
+/// element: the insertion point lay inside the removed range, and `Edits::apply` dropped it (a change
+/// reported but not written, so a second run wrote it) or panicked on its debug assertion. Now the
+/// insertion starts on the next line (where the removal ends), and with a BASE the 3-way pass alone
+/// decides whether `<pages>` exists: the theme rule needs it, so OLD's element comes back whole (a
+/// conflict decided for OLD, W209).
+#[test]
+fn a_three_way_removal_keeps_the_insertion_after_it() {
+    let c = Case::new();
+    fs::write(
+        c.path("base.config"),
+        "<configuration>\n  <system.web>\n    <pages theme=\"Default\" />\n    <customErrors mode=\"Off\" />\n  </system.web>\n</configuration>\n",
+    )
+    .unwrap();
+    fs::write(
+        c.path("old.config"),
+        "<configuration>\n  <system.web>\n    <pages theme=\"Contoso\" />\n  </system.web>\n</configuration>\n",
+    )
+    .unwrap();
+    fs::write(
+        c.path("new.config"),
+        "<configuration>\n  <system.web>\n    <customErrors mode=\"Off\" />\n  </system.web>\n</configuration>\n",
+    )
+    .unwrap();
+    let o = c.merge(
+        Slot::Base,
+        &["-o", "out.config", "--color", "never"],
+        GUARD,
+        MEMORY_KIB,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("W209"), "{err}");
+    let out = fs::read_to_string(c.path("out.config")).unwrap();
+    assert_eq!(
+        out,
+        "<configuration>\n  <system.web>\n    <pages theme=\"Contoso\" />\n  </system.web>\n</configuration>\n"
+    );
+    fs::write(c.path("new.config"), &out).unwrap();
+    let again = c.merge(Slot::Base, &["--check"], GUARD, MEMORY_KIB);
+    assert_eq!(again.status.code(), Some(0), "idempotent");
+}
+
+/// Found by the `merge` fuzzer (round 3, 3-way). BASE has `<pages theme>`; OLD changes the theme and
+/// adds `<controls>` under it; NEW has no `<pages>`. The 3-way merge kept NEW's removal (a conflict),
+/// then the carry-attribute rule created `<pages theme="Contoso" />`; on the next run that element
+/// matched BASE's and OLD's `<controls>` was carried: not idempotent. Now with a BASE the
+/// carry-attribute rule no longer creates elements: the 3-way pass brings OLD's whole element back.
+#[test]
+fn a_three_way_merge_with_a_created_element_is_idempotent() {
+    let c = Case::new();
+    fs::write(
+        c.path("base.config"),
+        "<configuration>\n  <system.web>\n    <pages theme=\"Default\" />\n  </system.web>\n</configuration>\n",
+    )
+    .unwrap();
+    fs::write(
+        c.path("old.config"),
+        "<configuration>\n  <system.web>\n    <pages theme=\"Contoso\">\n      <controls>\n        <add tagPrefix=\"asp\" namespace=\"System.Web.UI\" />\n      </controls>\n    </pages>\n  </system.web>\n</configuration>\n",
+    )
+    .unwrap();
+    fs::write(
+        c.path("new.config"),
+        "<configuration>\n  <system.web>\n    <globalization culture=\"auto\" />\n  </system.web>\n</configuration>\n",
+    )
+    .unwrap();
+    let o = c.merge(Slot::Base, &["-o", "out.config"], GUARD, MEMORY_KIB);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    fs::copy(c.path("out.config"), c.path("new.config")).unwrap();
+    let again = c.merge(
+        Slot::Base,
+        &["--check", "--color", "never"],
+        GUARD,
+        MEMORY_KIB,
+    );
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "a second run changes the output:\n{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+}
+
+/// Each file is OLD SEP NEW [SEP BASE]: the binary must exit 0 or 2 (never panic or be killed),
+/// write nothing on 2, and on 0 write a file that merging again leaves identical.
+fn merge_regressions(folder: &str) {
+    for file in regression_files(folder) {
         let data = fs::read(&file).unwrap();
         let parts = split(&data);
         assert!(parts.len() >= 2, "{}: no separator", file.display());
