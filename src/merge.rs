@@ -403,7 +403,27 @@ pub fn run(
         text.push_str(&ins.slot.after);
         edits.replace(ins.slot.range.clone(), text);
     }
-    let merged_text = edits.apply(new_text);
+    // Two rules editing the same bytes is a bug: refuse to write rather than drop one edit.
+    let merged_text = match edits.try_apply(new_text) {
+        Ok(t) => t,
+        Err(r) => {
+            diags.push(
+                Diagnostic::new(
+                    Code::OutputInvalid,
+                    format!(
+                        "two edits overlap at bytes {}..{} of NEW; nothing was written",
+                        r.start, r.end
+                    ),
+                )
+                .with_label(new_id, r.start..r.end.max(r.start), "edited twice")
+                .with_help("please report this with the input files (remove secrets first)"),
+            );
+            return Err(Failure {
+                sources,
+                diagnostics: diags,
+            });
+        }
+    };
     let new_secrets = secret_spans(new_text, &new_doc, rules);
     let old_secrets = secret_spans(old_text, &old_doc, rules);
     // The input trees are done with: free them before the output is parsed, to lower the peak.
