@@ -304,15 +304,12 @@ pub fn run(
         }
     }
 
+    let renames = rules.renames(&opts.vdirs);
     let mut m = Merger {
         rules,
         opts,
-        renames: rules.renames(&opts.vdirs),
-        rename_list: rules
-            .renames(&opts.vdirs)
-            .into_iter()
-            .map(|(_, r)| r)
-            .collect(),
+        rename_rules: renames.iter().map(|(rule, _)| *rule).collect(),
+        renames: renames.into_iter().map(|(_, r)| r).collect(),
         old_text,
         new_text,
         old_id,
@@ -689,9 +686,9 @@ struct Insert {
 struct Merger<'r, 't, 'a, 'i> {
     rules: &'r Rules,
     opts: &'r Options,
-    renames: Vec<(usize, Rename)>,
-    /// The renames alone, as `remap` takes them.
-    rename_list: Vec<Rename>,
+    /// The remap-vdir renames, as `remap` takes them, and the rule each one comes from.
+    renames: Vec<Rename>,
+    rename_rules: Vec<usize>,
     old_text: &'t str,
     new_text: &'t str,
     old_id: FileId,
@@ -784,7 +781,7 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
         };
         let known = |seg: &Range<usize>| {
             value[seg.clone()].contains('%')
-                || self.renames.iter().any(|(_, r)| {
+                || self.renames.iter().any(|r| {
                     r.from.len().abs_diff(seg.len()) <= 2 || r.to.len().abs_diff(seg.len()) <= 2
                 })
         };
@@ -793,19 +790,19 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
         }
         self.near_miss_vdirs(value, &segments, &span);
         self.note_kept_vdirs(value, &segments, &span);
-        let renames = std::mem::take(&mut self.rename_list);
-        let carried = match remap_segments(value, &segments, &renames) {
+        let renames = &self.renames;
+        let carried = match remap_segments(value, &segments, renames) {
             None => plain,
             Some((new_value, hits)) => {
-                let mut by: Vec<usize> = hits.iter().map(|h| self.renames[h.rename].0).collect();
+                let mut by: Vec<usize> = hits.iter().map(|h| self.rename_rules[h.rename]).collect();
                 by.dedup();
                 // The raw spelling differs only after the path (entities in the query), so the same
                 // segment offsets apply to it; anything else falls back to remapping it afresh.
                 let path_end = segments.last().map_or(0, |s| s.end);
                 let raw = raw
                     .and_then(|r| match r.get(..path_end) == value.get(..path_end) {
-                        true => remap_segments(&r, &segments, &renames),
-                        false => remap(&r, &renames),
+                        true => remap_segments(&r, &segments, renames),
+                        false => remap(&r, renames),
                     })
                     .map(|(r, _)| r)
                     .filter(|r| unescape(r).as_deref() == Some(&new_value));
@@ -816,7 +813,6 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
                 }
             }
         };
-        self.rename_list = renames;
         carried
     }
 
@@ -826,7 +822,12 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
         segments: &[Range<usize>],
         span: &(FileId, Range<usize>),
     ) {
-        for (rule, r) in self.renames.clone() {
+        for (rule, r) in self
+            .rename_rules
+            .clone()
+            .into_iter()
+            .zip(self.renames.clone())
+        {
             if !r.to.eq_ignore_ascii_case(&r.from) || self.kept_noted.contains(&rule) {
                 continue;
             }
@@ -854,7 +855,7 @@ impl<'r, 't, 'a, 'i> Merger<'r, 't, 'a, 'i> {
         span: &(FileId, Range<usize>),
     ) {
         let mut known: Vec<String> = Vec::new();
-        for (_, r) in &self.renames {
+        for r in &self.renames {
             known.push(r.from.clone());
             known.push(r.to.clone());
         }
