@@ -4,9 +4,10 @@
 //! remove, last add wins), settings sections, section declarations and encryption markers. It reads
 //! parsed documents only: no file access, no edits.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use roxmltree::{Document, Node};
+use serde::Deserialize;
 
 use crate::diag::{Code, Diagnostic, FileId};
 use crate::doc::{child, content_range, elements};
@@ -374,7 +375,21 @@ pub fn child_path(parent_path: &str, parent: Node, child: Node) -> String {
     }
 }
 
-impl crate::rules::Identity {
+/// How elements are told apart among their siblings, as .NET's configuration collections key them
+/// (the rules file's `[identity]` table).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    /// Attributes that identify an element, in order of preference: the first one present is used.
+    #[serde(default)]
+    pub attributes: Vec<String>,
+    /// Per element path (names from the root or a `<location>`, `/`-separated, matched as a suffix):
+    /// the parts of its identity. `child@attr` names an attribute of a child element.
+    #[serde(default)]
+    pub elements: BTreeMap<String, Vec<String>>,
+}
+
+impl Identity {
     /// An element's identity among its siblings: the key to match by (values folded as .NET compares
     /// them) and the form shown to people (values as written). `path` is [`child_path`] of the node.
     pub fn of(&self, node: Node, path: &str) -> (String, String) {
@@ -454,11 +469,7 @@ pub struct Siblings<'a, 'i> {
 }
 
 impl<'a, 'i> Siblings<'a, 'i> {
-    pub fn of(
-        identity: &crate::rules::Identity,
-        parent: Option<Node<'a, 'i>>,
-        parent_path: &str,
-    ) -> Self {
+    pub fn of(identity: &Identity, parent: Option<Node<'a, 'i>>, parent_path: &str) -> Self {
         let mut groups: HashMap<String, std::collections::VecDeque<Node>> = HashMap::new();
         if let Some(p) = parent {
             for c in elements(p) {

@@ -13,6 +13,7 @@
 //! assert!(m.merged_text.contains(r#"<add key="A" value="1" />"#));
 //! ```
 
+pub mod actions;
 pub mod batch;
 pub mod config;
 pub mod diag;
@@ -20,6 +21,7 @@ pub mod diff;
 pub mod doc;
 pub mod edit;
 pub mod merge;
+pub mod migration;
 pub mod output;
 pub mod remap;
 pub mod report;

@@ -6,11 +6,51 @@
 use std::ops::Range;
 
 use roxmltree::Document;
+use serde::Deserialize;
 
 use crate::config::{read_setting, scopes};
 use crate::diag::MASK;
 use crate::doc::{content_range, elements};
-use crate::rules::Rules;
+
+/// What counts as a secret (the rules file's `[secrets]` table).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Secrets {
+    /// A key or setting whose name contains one of these (ignoring case) holds a secret.
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// Attributes that hold a secret wherever they appear.
+    #[serde(default)]
+    pub attributes: Vec<String>,
+}
+
+impl Secrets {
+    /// The patterns lowercased once, as [`Secrets::is_secret_name`] compares them.
+    pub fn normalized(mut self) -> Secrets {
+        for n in &mut self.names {
+            n.make_ascii_lowercase();
+        }
+        self
+    }
+
+    /// True when `name` (a key or setting name) suggests its value is a secret.
+    pub fn is_secret_name(&self, name: &str) -> bool {
+        // Patterns are lowercased when the rules are parsed. Names are short, so a plain scan that
+        // checks the first byte before comparing beats a general substring search here.
+        let lower = name.to_ascii_lowercase();
+        let hay = lower.as_bytes();
+        self.names.iter().map(String::as_bytes).any(|p| {
+            !p.is_empty()
+                && hay.len() >= p.len()
+                && hay.windows(p.len()).any(|w| w[0] == p[0] && w == p)
+        })
+    }
+
+    /// True when an attribute holds a secret wherever it appears.
+    pub fn is_secret_attribute(&self, name: &str) -> bool {
+        self.attributes.iter().any(|a| a.eq_ignore_ascii_case(name))
+    }
+}
 
 /// Ranges of passwords inside a value: `Password=...;` / `Pwd=...;` in connection strings, and the
 /// password of `scheme://user:password@host` in URLs.
@@ -79,7 +119,7 @@ pub fn shown(value: &str, secret_name: bool, show_secrets: bool) -> String {
 }
 
 /// Every secret range of a parsed config (byte ranges into its text).
-pub fn secret_spans(text: &str, doc: &Document, rules: &Rules) -> Vec<Range<usize>> {
+pub fn secret_spans(text: &str, doc: &Document, rules: &Secrets) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut value_range = |range: Range<usize>, whole: bool| {
         if whole {
@@ -167,7 +207,7 @@ mod tests {
 <connectionStrings><add name="db" connectionString="Password=s3"/></connectionStrings>
 <applicationSettings><a.Settings><setting name="ApiToken" serializeAs="String"><value>s4</value></setting></a.Settings></applicationSettings></configuration>"#;
         let doc = parse(t, FileId(0), "t").unwrap();
-        let spans = secret_spans(t, &doc, &Rules::builtin());
+        let spans = secret_spans(t, &doc, &crate::rules::Rules::builtin().secrets);
         let got: Vec<&str> = spans.into_iter().map(|r| &t[r]).collect();
         assert_eq!(got, vec!["s1", "s2", "Password=s3", "s4"]);
     }

@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = d.to_json(&sources);
         }
         Ok(rules) => {
-            let _ = rules.renames(&Default::default());
+            let _ = rules.claims(&Default::default());
             let old = Input::from_bytes("old.config", OLD);
             let new = Input::from_bytes("new.config", NEW);
             match migrate(&old, &new, &rules, &Options::default()) {

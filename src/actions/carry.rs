@@ -1,0 +1,210 @@
+//! Carrying one value from OLD into NEW: the renames of the remap-vdir rules applied to it, the raw
+//! spelling OLD wrote kept where it still means the same, and the changes it records.
+//!
+//! The copy actions call it for every value they carry. It edits nothing itself (the caller splices
+//! the value in) and only changes the bytes of a URL segment a rename names.
+
+use std::ops::Range;
+
+use super::context::{near_miss, Context, Site};
+use crate::diag::{Code, Diagnostic, FileId};
+use crate::migration::ChangeKind;
+use crate::remap::{raw_segments, remap, remap_segments, validated};
+
+/// A value to write: decoded, plus the raw spelling it had in OLD when that can be reused.
+pub struct Carried {
+    pub value: String,
+    pub raw: Option<String>,
+    /// Indices into the claimed renames that remapped a virtual directory in it.
+    pub remapped_by: Vec<usize>,
+}
+
+impl Carried {
+    /// A value carried as it is (no rename applies to it).
+    pub fn plain(value: &str) -> Carried {
+        Carried {
+            value: value.to_string(),
+            raw: None,
+            remapped_by: Vec::new(),
+        }
+    }
+}
+
+/// Decodes the five predefined entities and character references (enough to check a raw spelling).
+fn unescape(raw: &str) -> Option<String> {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let end = rest[i..].find(';')? + i;
+        let ent = &rest[i + 1..end];
+        let c = match ent {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            "apos" => '\'',
+            _ if ent.starts_with("#x") => char::from_u32(u32::from_str_radix(&ent[2..], 16).ok()?)?,
+            _ if ent.starts_with('#') => char::from_u32(ent[1..].parse().ok()?)?,
+            _ => return None,
+        };
+        out.push(c);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// Remaps OLD's value (and its raw spelling, when it can be kept) through every claimed rename.
+/// `span` is where the value sits (in OLD or a file OLD points to), for notes about it.
+pub fn carry(
+    cx: &mut Context,
+    value: &str,
+    raw: Option<&str>,
+    span: (FileId, Range<usize>),
+) -> Carried {
+    let raw = raw
+        .filter(|r| r.contains('&') && unescape(r).as_deref() == Some(value))
+        .map(str::to_string);
+    let plain = Carried {
+        value: value.to_string(),
+        raw: raw.clone(),
+        remapped_by: Vec::new(),
+    };
+    // Most values are not URLs, and most URLs name no virtual directory we know: only a segment
+    // within two letters of a known name is worth the URL parser.
+    let Some(segments) = raw_segments(value) else {
+        return plain;
+    };
+    let renames = &cx.shared.claims.renames;
+    let known = |seg: &Range<usize>| {
+        value[seg.clone()].contains('%')
+            || renames.iter().any(|(_, r)| {
+                r.from.len().abs_diff(seg.len()) <= 2 || r.to.len().abs_diff(seg.len()) <= 2
+            })
+    };
+    if !segments.iter().any(known) || !validated(value, &segments) {
+        return plain;
+    }
+    near_miss_vdirs(cx, value, &segments, &span);
+    note_kept_vdirs(cx, value, &segments, &span);
+    let renames: Vec<_> = cx
+        .shared
+        .claims
+        .renames
+        .iter()
+        .map(|(_, r)| r.clone())
+        .collect();
+    match remap_segments(value, &segments, &renames) {
+        None => plain,
+        Some((new_value, hits)) => {
+            let mut by: Vec<usize> = hits.iter().map(|h| h.rename).collect();
+            by.dedup();
+            // The raw spelling differs only after the path (entities in the query), so the same
+            // segment offsets apply to it; anything else falls back to remapping it afresh.
+            let path_end = segments.last().map_or(0, |s| s.end);
+            let raw = raw
+                .and_then(|r| match r.get(..path_end) == value.get(..path_end) {
+                    true => remap_segments(&r, &segments, &renames),
+                    false => remap(&r, &renames),
+                })
+                .map(|(r, _)| r)
+                .filter(|r| unescape(r).as_deref() == Some(&new_value));
+            Carried {
+                value: new_value,
+                raw,
+                remapped_by: by,
+            }
+        }
+    }
+}
+
+/// Records copying OLD's value over NEW's `before` (`None` for an insertion) by the current rule,
+/// then each rename of it by its own rule.
+pub fn record(cx: &mut Context, site: &Site, before: Option<&str>, old_value: &str, c: &Carried) {
+    let kind = if before.is_some() {
+        ChangeKind::Replaced
+    } else {
+        ChangeKind::Inserted
+    };
+    if before != Some(old_value) {
+        cx.change(
+            kind,
+            site,
+            before.map(str::to_string),
+            old_value.to_string(),
+        );
+    }
+    for &r in &c.remapped_by {
+        let rule = cx.shared.claims.renames[r].0.clone();
+        cx.change_by(
+            &rule,
+            ChangeKind::Replaced,
+            site,
+            Some(old_value.to_string()),
+            c.value.clone(),
+        );
+    }
+}
+
+/// N-note, once per rename: a virtual directory keeps its old name, so URLs naming it stay.
+fn note_kept_vdirs(
+    cx: &mut Context,
+    value: &str,
+    segments: &[Range<usize>],
+    span: &(FileId, Range<usize>),
+) {
+    let claims = cx.shared.claims;
+    for (rule, r) in &claims.renames {
+        if !r.to.eq_ignore_ascii_case(&r.from) || cx.kept_noted.contains(&rule.code) {
+            continue;
+        }
+        if segments
+            .iter()
+            .any(|s| value[s.clone()].eq_ignore_ascii_case(&r.from))
+        {
+            cx.kept_noted.push(rule.code.clone());
+            cx.diags.push(
+                Diagnostic::new(
+                    Code::VdirKept,
+                    format!("virtual directory `{}` keeps its old name ({}), so URLs using it are left as they are", r.from, rule.code),
+                )
+                .with_label(span.0, span.1.clone(), "URL kept"),
+            );
+        }
+    }
+}
+
+/// W-note: a URL segment one or two letters away from a virtual directory a rename knows.
+fn near_miss_vdirs(
+    cx: &mut Context,
+    value: &str,
+    segments: &[Range<usize>],
+    span: &(FileId, Range<usize>),
+) {
+    let known: Vec<&str> = cx
+        .shared
+        .claims
+        .renames
+        .iter()
+        .flat_map(|(_, r)| [r.from.as_str(), r.to.as_str()])
+        .collect();
+    for s in segments {
+        let seg = &value[s.clone()];
+        if seg.len() < 12 || known.iter().any(|k| k.eq_ignore_ascii_case(seg)) {
+            continue;
+        }
+        if let Some(k) = known.iter().find(|k| near_miss(k, seg)) {
+            cx.diags.push(
+                Diagnostic::new(
+                    Code::NearMissVdir,
+                    format!("URL segment `{seg}` looks like the virtual directory `{k}`"),
+                )
+                .with_label(span.0, span.1.clone(), "in this URL")
+                .with_help(format!(
+                    "if it is meant to be `{k}`, correct it; the URL was not remapped"
+                )),
+            );
+        }
+    }
+}

@@ -1,0 +1,483 @@
+//! Action `three-way` (with `--base`): every change the admin made to BASE (the old version's pristine
+//! file) carried into NEW, element by element, matched by identity rather than by line.
+//!
+//! Owns the decisions carried / kept-new / conflict for everything the other actions do not claim,
+//! and their splices of NEW ([`splice`]). It never writes conflict markers and never re-serialises:
+//! inserted elements are OLD's own text, re-indented to NEW.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use roxmltree::Node;
+use serde::Deserialize;
+
+use super::context::{Context, Site};
+use super::{Claims, Kind, RuleAction, RuleInfo};
+use crate::config::{child_path, leaf_text, Identity, Siblings};
+use crate::diag::{Code, Diagnostic, Label};
+use crate::doc::{content_range, elements, is_self_closing, start_tag_end};
+use crate::edit::escape_text;
+use crate::migration::{ChangeKind, Decision, DecisionKind, Options, Prefer};
+
+mod splice;
+
+pub const KIND: Kind = Kind {
+    name: "three-way",
+    build: |t| Ok(Box::new(super::params::<ThreeWay>("three-way", t)?)),
+};
+
+/// With BASE: carry every change the admin made to BASE into NEW, outside what other actions own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ThreeWay {
+    /// The winner of a conflict per section (element path from the root), else `--prefer`.
+    #[serde(default)]
+    prefer: BTreeMap<String, Prefer>,
+    /// Also remove a comment standing on the lines just above a removed element.
+    #[serde(default)]
+    remove_comments: bool,
+}
+
+impl RuleAction for ThreeWay {
+    fn claim(&self, claims: &mut Claims, _rule: &RuleInfo, _opts: &Options) {
+        claims.three_way = true;
+    }
+
+    fn plan(&self, cx: &mut Context<'_>) {
+        let Some(base) = cx.base else {
+            return;
+        };
+        let claims = cx.shared.claims;
+        let mut skip = claims.sections.clone();
+        skip.extend(claims.groups.iter().cloned());
+        let pass = Pass {
+            action: self,
+            skip,
+            carried: claims.attributes.clone(),
+            old_unit: crate::doc::indent_unit(cx.old.text, cx.old.doc),
+        };
+        let t = Triple {
+            base: Some(base.doc.root_element()),
+            old: cx.old.doc.root_element(),
+            new: cx.new.doc.root_element(),
+        };
+        pass.merge_element(cx, t, "", "");
+    }
+}
+
+/// The three versions of one element (BASE may lack it when OLD and NEW both added it).
+#[derive(Clone, Copy)]
+struct Triple<'a, 'i> {
+    base: Option<Node<'a, 'i>>,
+    old: Node<'a, 'i>,
+    new: Node<'a, 'i>,
+}
+
+/// One run of the action, with what it leaves to the other actions.
+struct Pass<'p> {
+    action: &'p ThreeWay,
+    /// Sections other actions own, by name at a scope's top level.
+    skip: Vec<String>,
+    /// (element path, attribute) pairs carry-attribute actions own.
+    carried: Vec<(String, String)>,
+    old_unit: String,
+}
+
+/// True when two elements mean the same: same attributes (in any order), same children by identity
+/// (in any order), same trimmed text. Comments and whitespace do not count.
+fn same(identity: &Identity, a: Node, b: Node, path: &str) -> bool {
+    fn attrs(n: Node) -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = n
+            .attributes()
+            .map(|a| (a.name().to_string(), a.value().to_string()))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+    if a.tag_name().name() != b.tag_name().name()
+        || attrs(a) != attrs(b)
+        || leaf_text(a) != leaf_text(b)
+    {
+        return false;
+    }
+    if elements(a).count() != elements(b).count() {
+        return false;
+    }
+    let mut theirs = Siblings::of(identity, Some(b), path);
+    elements(a).all(|c| {
+        let p = child_path(path, a, c);
+        theirs
+            .take(&identity.of(c, &p).0)
+            .is_some_and(|d| same(identity, c, d, &p))
+    })
+}
+
+fn site(path: &str, span: Range<usize>, secret: bool) -> Site {
+    Site::new(path, span, secret)
+}
+
+/// Labels for a decision: the element (or attribute `attr`) in each file that has it.
+fn labels(
+    cx: &Context,
+    t: (Option<Node>, Option<Node>, Option<Node>),
+    attr: Option<&str>,
+) -> Vec<Label> {
+    let span = |n: Node, text: &str| -> Range<usize> {
+        match attr.and_then(|a| n.attributes().find(|x| x.name() == a)) {
+            Some(a) => a.range(),
+            None => n.range().start..start_tag_end(text, n),
+        }
+    };
+    let mut out = Vec::new();
+    if let (Some(b), Some(base)) = (t.0, cx.base) {
+        out.push(Label {
+            file: base.id,
+            span: span(b, base.text),
+            text: "BASE".into(),
+        });
+    }
+    if let Some(o) = t.1 {
+        out.push(Label {
+            file: cx.old.id,
+            span: span(o, cx.old.text),
+            text: "OLD".into(),
+        });
+    }
+    if let Some(n) = t.2 {
+        out.push(Label {
+            file: cx.new.id,
+            span: span(n, cx.new.text),
+            text: "NEW".into(),
+        });
+    }
+    out
+}
+
+impl Pass<'_> {
+    /// The side that wins conflicts at `path`: the longest matching section rule, else `--prefer`.
+    fn winner(&self, cx: &Context, path: &str) -> Prefer {
+        self.action
+            .prefer
+            .iter()
+            .filter(|(p, _)| path == p.as_str() || path.starts_with(&format!("{p}/")))
+            .max_by_key(|(p, _)| p.len())
+            .map_or(cx.shared.opts.prefer, |(_, w)| *w)
+    }
+
+    fn decide(
+        &self,
+        cx: &mut Context,
+        kind: DecisionKind,
+        path: &str,
+        message: String,
+        chosen: Option<Prefer>,
+        labels: Vec<Label>,
+    ) {
+        let (code, help) = match kind {
+            DecisionKind::Carried => (Code::Carried, None),
+            DecisionKind::KeptNew => (Code::KeptNew, None),
+            DecisionKind::Conflict => (
+                Code::Conflict,
+                Some(match chosen {
+                    Some(Prefer::Old) => "OLD's version was written (--prefer old or a section rule); check it suits the new version",
+                    _ => "NEW's version was kept; rerun with --prefer old, or set `prefer` for this section in the rules, to take OLD's",
+                }),
+            ),
+        };
+        let mut d = Diagnostic::new(code, format!("{path}: {message}"));
+        d.labels = labels.clone();
+        if let Some(h) = help {
+            d = d.with_help(h);
+        }
+        cx.diags.push(d);
+        cx.decisions.push(Decision {
+            kind,
+            rule: cx.rule.code.clone(),
+            path: path.to_string(),
+            message,
+            chosen,
+            labels,
+        });
+    }
+
+    fn merge_element(&self, cx: &mut Context, t: Triple<'_, '_>, epath: &str, shown: &str) {
+        self.merge_attributes(cx, t, epath, shown);
+        self.merge_text(cx, t, shown);
+        self.merge_children(cx, t, epath, shown);
+    }
+
+    fn merge_attributes(&self, cx: &mut Context, t: Triple, epath: &str, shown: &str) {
+        let mut names: Vec<&str> = t.old.attributes().map(|a| a.name()).collect();
+        for n in t
+            .base
+            .into_iter()
+            .flat_map(|b| b.attributes())
+            .chain(t.new.attributes())
+        {
+            if !names.contains(&n.name()) {
+                names.push(n.name());
+            }
+        }
+        for name in names {
+            if name == "xmlns" || self.carried.iter().any(|(e, a)| e == epath && a == name) {
+                continue;
+            }
+            let (bv, ov, nv) = (
+                t.base.and_then(|b| b.attribute(name)),
+                t.old.attribute(name),
+                t.new.attribute(name),
+            );
+            if bv == ov {
+                continue; // The admin left it alone: NEW's version stands.
+            }
+            let secret = cx.is_secret_attribute(name);
+            if ov == nv {
+                let labels = labels(cx, (t.base, Some(t.old), Some(t.new)), Some(name));
+                let v = ov.map_or("(absent)".to_string(), |v| {
+                    format!("\"{}\"", cx.shown(v, secret))
+                });
+                self.decide(
+                    cx,
+                    DecisionKind::KeptNew,
+                    &format!("{shown}/@{name}"),
+                    format!("OLD and NEW both changed it to {v}"),
+                    None,
+                    labels,
+                );
+                continue;
+            }
+            let show = |v: Option<&str>| {
+                v.map_or("(absent)".to_string(), |v| {
+                    format!("\"{}\"", cx.shown(v, secret))
+                })
+            };
+            let what = format!(
+                "@{name}: BASE {}, OLD {}, NEW {}",
+                show(bv),
+                show(ov),
+                show(nv)
+            );
+            let at = format!("{shown}/@{name}");
+            let labels = labels(cx, (t.base, Some(t.old), Some(t.new)), Some(name));
+            if nv == bv {
+                self.set_attribute(cx, t.old, t.new, name, &at, secret);
+                self.decide(
+                    cx,
+                    DecisionKind::Carried,
+                    &at,
+                    format!("the admin's change carried ({what})"),
+                    None,
+                    labels,
+                );
+            } else {
+                let chosen = self.winner(cx, epath);
+                if chosen == Prefer::Old {
+                    self.set_attribute(cx, t.old, t.new, name, &at, secret);
+                }
+                self.decide(
+                    cx,
+                    DecisionKind::Conflict,
+                    &at,
+                    format!("both changed it ({what})"),
+                    Some(chosen),
+                    labels,
+                );
+            }
+        }
+    }
+
+    /// Makes NEW's attribute `name` what OLD has (set, add or remove).
+    fn merge_text(&self, cx: &mut Context, t: Triple, shown: &str) {
+        let (bt, ot, nt) = (
+            t.base.and_then(leaf_text),
+            leaf_text(t.old),
+            leaf_text(t.new),
+        );
+        let (Some(ot), Some(nt)) = (ot.map(String::from), nt.map(String::from)) else {
+            return;
+        };
+        let bt = bt.map(String::from);
+        if bt.as_deref() == Some(ot.as_str()) || ot == nt {
+            return;
+        }
+        let labels = labels(cx, (t.base, Some(t.old), Some(t.new)), None);
+        let carry = bt.as_deref() == Some(nt.as_str()) || self.winner(cx, shown) == Prefer::Old;
+        let kind = if bt.as_deref() == Some(nt.as_str()) {
+            DecisionKind::Carried
+        } else {
+            DecisionKind::Conflict
+        };
+        if carry {
+            let raw = &cx.new.text[content_range(cx.new.text, t.new)];
+            if raw.contains("<![CDATA[") || is_self_closing(cx.new.text, t.new) {
+                cx.diags.push(
+                    Diagnostic::new(
+                        Code::NotEditable,
+                        format!(
+                            "{shown}: text not carried (NEW's element is empty or holds CDATA)"
+                        ),
+                    )
+                    .with_labels(labels)
+                    .with_help("copy OLD's text by hand"),
+                );
+                return;
+            }
+            let r = content_range(cx.new.text, t.new);
+            cx.edits.replace(r.clone(), escape_text(&ot));
+            cx.change(
+                ChangeKind::Replaced,
+                &site(shown, r, false),
+                Some(nt.clone()),
+                ot.clone(),
+            );
+        }
+        let chosen = (kind == DecisionKind::Conflict).then(|| self.winner(cx, shown));
+        self.decide(
+            cx,
+            kind,
+            shown,
+            format!("text: BASE {bt:?}, OLD {ot:?}, NEW {nt:?}"),
+            chosen,
+            labels,
+        );
+    }
+
+    fn merge_children(&self, cx: &mut Context, t: Triple, epath: &str, shown: &str) {
+        let identity = &cx.shared.identity;
+        let mut base_sib = Siblings::of(identity, t.base, epath);
+        let mut new_sib = Siblings::of(identity, Some(t.new), epath);
+        let at_scope_top =
+            t.old.parent().is_some_and(|p| p.is_root()) || t.old.tag_name().name() == "location";
+        // The NEW element that matched the last OLD child seen: where an OLD-only child goes next.
+        let mut anchor: Option<Node> = None;
+        let mut old_keys = Vec::new();
+        for oc in elements(t.old) {
+            let cpath = child_path(epath, t.old, oc);
+            let (key, shown_id) = cx.shared.identity.of(oc, &cpath);
+            old_keys.push(key.clone());
+            let here = if shown.is_empty() {
+                shown_id
+            } else {
+                format!("{shown}/{shown_id}")
+            };
+            let owned = at_scope_top && self.skip.iter().any(|s| s == oc.tag_name().name());
+            let (bc, nc) = (base_sib.take(&key), new_sib.take(&key));
+            if owned {
+                anchor = nc.or(anchor);
+                continue;
+            }
+            if oc.tag_name().name() == "sectionGroup"
+                && epath == "configSections"
+                && self
+                    .skip
+                    .iter()
+                    .any(|s| Some(s.as_str()) == oc.attribute("name"))
+            {
+                anchor = nc.or(anchor);
+                continue; // Declarations of the settings groups follow the settings rule.
+            }
+            match (bc, nc) {
+                (bc, Some(nc)) => {
+                    self.merge_element(
+                        cx,
+                        Triple {
+                            base: bc,
+                            old: oc,
+                            new: nc,
+                        },
+                        &cpath,
+                        &here,
+                    );
+                    anchor = Some(nc);
+                }
+                (None, None) => {
+                    self.insert_old_element(cx, t.new, anchor, oc, &here);
+                    // Where it is absent, the label points at the parent it is missing from.
+                    let labels = labels(cx, (t.base, Some(oc), Some(t.new)), None);
+                    self.decide(
+                        cx,
+                        DecisionKind::Carried,
+                        &here,
+                        "added by the admin; carried into NEW".into(),
+                        None,
+                        labels,
+                    );
+                }
+                (Some(bc), None) => {
+                    if same(cx.shared.identity, bc, oc, &cpath) {
+                        continue; // The vendor removed it and the admin had not touched it.
+                    }
+                    // A carry-attribute rule (the portal theme) needs this element: OLD's wins.
+                    let revived = cx.revive.contains(&cpath);
+                    let chosen = if revived {
+                        Prefer::Old
+                    } else {
+                        self.winner(cx, &cpath)
+                    };
+                    if chosen == Prefer::Old {
+                        self.insert_old_element(cx, t.new, anchor, oc, &here);
+                    }
+                    let labels = labels(cx, (Some(bc), Some(oc), Some(t.new)), None);
+                    self.decide(
+                        cx,
+                        DecisionKind::Conflict,
+                        &here,
+                        "changed by the admin, removed in NEW".into(),
+                        Some(chosen),
+                        labels,
+                    );
+                }
+            }
+        }
+        // What BASE has and OLD lacks: the admin removed it.
+        let mut old_sib_keys: std::collections::HashMap<&str, usize> =
+            std::collections::HashMap::new();
+        for k in &old_keys {
+            *old_sib_keys.entry(k.as_str()).or_default() += 1;
+        }
+        for bc in t.base.into_iter().flat_map(elements) {
+            let cpath = child_path(epath, t.base.expect("base exists here"), bc);
+            let (key, shown_id) = cx.shared.identity.of(bc, &cpath);
+            if let Some(n) = old_sib_keys.get_mut(key.as_str()).filter(|n| **n > 0) {
+                *n -= 1;
+                continue; // OLD still has it: handled above.
+            }
+            if at_scope_top && self.skip.iter().any(|s| s == bc.tag_name().name()) {
+                continue;
+            }
+            let here = if shown.is_empty() {
+                shown_id
+            } else {
+                format!("{shown}/{shown_id}")
+            };
+            let Some(nc) = new_sib.take(&key) else {
+                continue;
+            }; // Removed on both sides.
+            let labels = labels(cx, (Some(bc), Some(t.old), Some(nc)), None);
+            if same(cx.shared.identity, bc, nc, &cpath) {
+                self.remove_element(cx, nc, &here);
+                self.decide(
+                    cx,
+                    DecisionKind::Carried,
+                    &here,
+                    "removed by the admin; removed from NEW".into(),
+                    None,
+                    labels,
+                );
+            } else {
+                let chosen = self.winner(cx, &cpath);
+                if chosen == Prefer::Old {
+                    self.remove_element(cx, nc, &here);
+                }
+                self.decide(
+                    cx,
+                    DecisionKind::Conflict,
+                    &here,
+                    "removed by the admin, changed in NEW".into(),
+                    Some(chosen),
+                    labels,
+                );
+            }
+        }
+    }
+}

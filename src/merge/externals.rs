@@ -1,0 +1,162 @@
+//! Files OLD's sections keep their values in (`<appSettings file=...>`, `configSource=...`): found,
+//! read as carefully as an input, and registered in the sources.
+//!
+//! Owns following those references, only inside the config's own folder. It never writes and never
+//! reads a file no claimed section points to.
+
+use std::path::{Path, PathBuf};
+
+use roxmltree::{Document, Node, NodeId};
+
+use crate::actions::Claims;
+use crate::config::scopes;
+use crate::diag::{Code, Diagnostic, FileId, Sources};
+use crate::doc::{attr, elements};
+use crate::migration::Input;
+use crate::text::decode;
+
+/// A file an OLD section points to, read and decoded.
+pub struct External {
+    /// The OLD element that points to it.
+    pub owner: NodeId,
+    /// `file` or `configSource`.
+    pub attribute: &'static str,
+    pub id: FileId,
+    pub text: String,
+}
+
+/// Resolves a relative `file=`/`configSource=` path against the config's folder. Refuses absolute
+/// paths, drive letters, UNC paths and `..` in either separator style: only the folder and below.
+fn resolve_relative(dir: Option<&Path>, rel: &str) -> Option<PathBuf> {
+    let rel = rel.trim();
+    let parts: Vec<&str> = rel.split(['/', '\\']).collect();
+    let escapes = rel.starts_with(['/', '\\'])
+        || rel.contains(':')
+        || parts.contains(&"..")
+        || Path::new(rel).is_absolute();
+    if escapes {
+        return None;
+    }
+    let mut p = dir?.to_path_buf();
+    for part in parts.into_iter().filter(|s| !s.is_empty() && *s != ".") {
+        p.push(part);
+    }
+    Some(p)
+}
+
+/// Reads a file a section points to, as carefully as an input: a regular file (a link to one is
+/// followed), at most `max_size` bytes, in a supported encoding. The error says why not, for W202.
+fn read_external(path: &Path, max_size: u64) -> Result<crate::text::Decoded, String> {
+    use std::io::Read;
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|_| format!("{shown} is not there"))?;
+    if !meta.is_file() {
+        return Err(format!("{shown} is not a regular file"));
+    }
+    if meta.len() > max_size {
+        return Err(format!(
+            "{shown} is {} bytes, more than --max-size {max_size}",
+            meta.len()
+        ));
+    }
+    let mut bytes = Vec::new();
+    let file = std::fs::File::open(path).map_err(|e| format!("{shown} cannot be read: {e}"))?;
+    file.take(max_size + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{shown} cannot be read: {e}"))?;
+    if bytes.len() as u64 > max_size {
+        return Err(format!(
+            "{shown} grew past --max-size {max_size} while being read"
+        ));
+    }
+    decode(&bytes).map_err(|e| format!("{shown} is not readable text: {}", e.message))
+}
+
+/// Reads every file a claimed section of OLD points to; one that cannot be read is a warning (W202),
+/// one that can a note (N301).
+pub fn read(
+    doc: &Document,
+    old_id: FileId,
+    max_size: u64,
+    input: &Input,
+    claims: &Claims,
+    sources: &mut Sources,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<External> {
+    let text = doc.input_text();
+    let mut out = Vec::new();
+    for scope in scopes(doc) {
+        let mut owners: Vec<Node> = Vec::new();
+        for sec in elements(scope.node) {
+            let n = sec.tag_name().name();
+            if claims.sections.iter().any(|s| s == n) {
+                owners.push(sec);
+            } else if claims.groups.iter().any(|g| g == n) {
+                owners.extend(elements(sec));
+            }
+        }
+        for owner in owners {
+            for attribute in ["configSource", "file"] {
+                // .NET follows `file=` for appSettings alone; `configSource=` for any section.
+                if attribute == "file" && owner.tag_name().name() != "appSettings" {
+                    continue;
+                }
+                let Some(a) = attr(text, owner, attribute) else {
+                    continue;
+                };
+                if a.value.trim().is_empty() {
+                    continue;
+                }
+                let section = owner.tag_name().name();
+                let label_span = a.value_range.clone();
+                let read = match resolve_relative(input.dir.as_deref(), &a.value) {
+                    None if input.dir.is_none() => {
+                        Err("the input did not come from a folder".to_string())
+                    }
+                    None => {
+                        Err("only a path inside the config's own folder is followed".to_string())
+                    }
+                    Some(path) => read_external(&path, max_size).map(|d| (path, d)),
+                };
+                match read {
+                    Ok((path, d)) => {
+                        let id = sources.add(path.display().to_string(), d.text.clone());
+                        diags.push(
+                            Diagnostic::new(
+                                Code::ExternalRead,
+                                format!("{}: <{section}> {attribute}=\"{}\" was read from {}", input.name, a.value, path.display()),
+                            )
+                            .with_label(old_id, label_span, "resolved here")
+                            .with_help("its values are migrated into NEW's section itself; keep or drop the extra file as you like"),
+                        );
+                        out.push(External {
+                            owner: owner.id(),
+                            attribute,
+                            id,
+                            text: d.text,
+                        });
+                    }
+                    Err(why) => {
+                        diags.push(
+                            Diagnostic::new(
+                                Code::ExternalMissing,
+                                format!(
+                                    "{}: <{section}> keeps {} in `{}`, which could not be read ({why}); those values were NOT migrated",
+                                    input.name,
+                                    if attribute == "file" { "more values" } else { "its whole content" },
+                                    a.value
+                                ),
+                            )
+                            .with_label(old_id, label_span, "points here")
+                            .with_help(format!(
+                                "copy `{}` from the old site next to the old web.config and run again, or copy it beside the new web.config and add {attribute}=\"{}\" there",
+                                a.value, a.value
+                            )),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,177 @@
+//! The engine's procedure: one OLD/NEW pair (and BASE, for a 3-way merge) in, one [`Migration`] out.
+//!
+//! Owns the order of the stages — load, parse, check, claim, plan, splice, verify — and nothing of
+//! their insides: each stage is a function of its own module, each rule action a module of
+//! [`crate::actions`]. It never writes a file and never renders: renderers consume the [`Migration`].
+
+use std::collections::HashMap;
+
+use crate::actions::context::{Planned, Shared};
+use crate::actions::{Context, Externals, Side, FINALLY};
+use crate::diag::{Diagnostic, Sources};
+use crate::rules::Rules;
+
+mod check;
+mod externals;
+mod finish;
+mod load;
+
+pub use crate::migration::{
+    Change, ChangeKind, Decision, DecisionKind, Failure, Input, Migration, Options, Origin, Prefer,
+    DEFAULT_MAX_SIZE,
+};
+
+/// Migrates one pair with `rules`.
+pub fn migrate(
+    old: &Input,
+    new: &Input,
+    rules: &Rules,
+    opts: &Options,
+) -> Result<Migration, Failure> {
+    run(None, old, new, rules, opts)
+}
+
+/// Migrates one pair with the pristine old default BASE: besides the 2-way rules, every change the
+/// admin made to BASE elsewhere in the file is carried into NEW (rule action `three-way`).
+pub fn migrate3(
+    base: &Input,
+    old: &Input,
+    new: &Input,
+    rules: &Rules,
+    opts: &Options,
+) -> Result<Migration, Failure> {
+    run(Some(base), old, new, rules, opts)
+}
+
+/// [`migrate3`] when BASE is given, else [`migrate`]. On failure nothing should be written; the
+/// [`Failure`] holds every diagnostic up to the one that stopped the run.
+pub fn run(
+    base: Option<&Input>,
+    old: &Input,
+    new: &Input,
+    rules: &Rules,
+    opts: &Options,
+) -> Result<Migration, Failure> {
+    let mut sources = Sources::default();
+    let mut diags = Vec::new();
+    match stages(base, old, new, rules, opts, &mut sources, &mut diags) {
+        Ok(done) => Ok(done.into_migration(sources, diags)),
+        Err(d) => {
+            diags.push(d);
+            Err(Failure {
+                sources,
+                diagnostics: diags,
+            })
+        }
+    }
+}
+
+/// The procedure itself. Any stage's error stops it; notes and warnings gather in `diags`.
+fn stages(
+    base: Option<&Input>,
+    old: &Input,
+    new: &Input,
+    rules: &Rules,
+    opts: &Options,
+    sources: &mut Sources,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<finish::Verified, Diagnostic> {
+    let secrets = &rules.secrets;
+    // Load and parse; each file's secrets are marked in `sources` as soon as it parses.
+    let old_in = load::decode_input(old, sources)?;
+    let new_in = load::decode_input(new, sources)?;
+    let old_doc = load::parse_marked(&old_in.decoded.text, old_in.id, &old.name, secrets, sources)?;
+    let new_doc = load::parse_marked(&new_in.decoded.text, new_in.id, &new.name, secrets, sources)?;
+    let base_in = base.map(|b| load::decode_input(b, sources)).transpose()?;
+    let base_doc = match &base_in {
+        Some(b) => Some(load::parse_marked(
+            &b.decoded.text,
+            b.id,
+            &b.name,
+            secrets,
+            sources,
+        )?),
+        None => None,
+    };
+    fn side<'a>(l: &'a load::Loaded, doc: &'a roxmltree::Document<'a>) -> Side<'a> {
+        Side {
+            id: l.id,
+            name: &l.name,
+            text: &l.decoded.text,
+            doc,
+        }
+    }
+    let (old_side, new_side) = (side(&old_in, &old_doc), side(&new_in, &new_doc));
+    let base_side = base_in
+        .as_ref()
+        .zip(base_doc.as_ref())
+        .map(|(l, d)| side(l, d));
+
+    // Check what every action relies on.
+    let sides: Vec<Side> = [old_side, new_side].into_iter().chain(base_side).collect();
+    check::roots(&sides, diags)?;
+    let claims = rules.claims(opts);
+    check::encryption(&old_side, &claims, base.is_some())?;
+
+    // Files OLD's claimed sections point to, loaded like inputs.
+    let ext_files = externals::read(
+        &old_doc,
+        old_in.id,
+        opts.max_size,
+        old,
+        &claims,
+        sources,
+        diags,
+    );
+    let mut ext_docs = Vec::new();
+    for e in &ext_files {
+        let name = sources.get(e.id).name.clone();
+        ext_docs.push((
+            e,
+            load::parse_marked(&e.text, e.id, &name, secrets, sources)?,
+        ));
+    }
+    let ext: Externals = ext_docs
+        .iter()
+        .map(|(e, d)| ((e.owner, e.attribute), (e.id, d.root_element())))
+        .collect::<HashMap<_, _>>();
+
+    // Every action plans its edits in one shared context, in the rule set's order.
+    let shared = Shared {
+        identity: &rules.identity,
+        secrets,
+        known: &rules.known,
+        claims: &claims,
+        opts,
+    };
+    let mut cx = Context::new(old_side, new_side, base_side, &ext, shared);
+    for (rule, action) in rules.actions() {
+        cx.rule = rule;
+        action.plan(&mut cx);
+    }
+    for action in FINALLY {
+        cx.rule = Default::default();
+        action.plan(&mut cx);
+    }
+    let Planned {
+        edits,
+        changes,
+        decisions,
+        diags: planned,
+    } = cx.finish();
+    diags.extend(planned);
+
+    // Splice NEW, then check the result before anyone may write it.
+    let merged_text = finish::splice(&new_in, &edits)?;
+    // The input trees are done with: free them before the output is parsed, to lower the peak.
+    drop((ext_docs, base_doc, old_doc, new_doc));
+    let spliced = finish::Spliced {
+        old: old_in.id,
+        base: base_in.map(|b| b.id),
+        new: new_in,
+        merged_text,
+        changes,
+        decisions,
+    };
+    spliced.verify(secrets, sources)
+}
