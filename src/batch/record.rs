@@ -1,0 +1,314 @@
+//! Batch, the report: the schema of a case's [`Record`] and the run's [`Totals`] and [`Summary`].
+//!
+//! Owns the JSON report writer, which streams records as they arrive to stdout or `--report FILE`.
+//! It runs no case and renders nothing for humans (that is `summary`'s); it only counts records.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::find::Case;
+use crate::diag::{Diagnostic, Severity, Sources};
+
+/// The human summary lists at most this many failing cases, and as many with warnings or conflicts.
+pub const LIST_LIMIT: usize = 20;
+
+/// What happened to a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Changed,
+    Unchanged,
+    Failed,
+    /// Not run: `--fail-fast` stopped the batch first.
+    Skipped,
+}
+
+/// A diagnostic as a batch record keeps it: the message (secrets already masked by the engine unless
+/// asked) and where its first label points.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseDiagnostic {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+impl CaseDiagnostic {
+    pub fn new(d: &Diagnostic, sources: &Sources) -> CaseDiagnostic {
+        let json = d.to_json(sources);
+        let at = json.labels.into_iter().next();
+        CaseDiagnostic {
+            code: json.code,
+            name: json.name,
+            severity: json.severity,
+            message: json.message,
+            help: json.help,
+            file: at.as_ref().map(|l| l.file.clone()),
+            line: at.as_ref().map(|l| l.line),
+            column: at.map(|l| l.column),
+        }
+    }
+
+    /// True for a 3-way conflict (any code whose name says so).
+    pub fn is_conflict(&self) -> bool {
+        self.name.contains("conflict")
+    }
+}
+
+pub(super) fn plain(d: &Diagnostic) -> CaseDiagnostic {
+    CaseDiagnostic::new(d, &Sources::default())
+}
+
+/// The outcome of one case, as the report holds it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record {
+    pub case: String,
+    pub status: Status,
+    pub changes: usize,
+    pub changes_by_rule: BTreeMap<String, usize>,
+    pub diagnostics: Vec<CaseDiagnostic>,
+    /// The merged file written under OUTDIR, if any.
+    pub output: Option<String>,
+    /// The diff NEW -> merged written beside it (secrets masked unless --show-secrets).
+    pub diff: Option<String>,
+}
+
+impl Record {
+    pub(super) fn empty(case: &Case, status: Status) -> Record {
+        Record {
+            case: case.name.clone(),
+            status,
+            changes: 0,
+            changes_by_rule: BTreeMap::new(),
+            diagnostics: Vec::new(),
+            output: None,
+            diff: None,
+        }
+    }
+
+    pub(super) fn failed(case: &Case, diagnostics: Vec<CaseDiagnostic>) -> Record {
+        Record {
+            diagnostics,
+            ..Record::empty(case, Status::Failed)
+        }
+    }
+
+    fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
+
+    /// The diagnostic that explains a failure best: the first error, else the first diagnostic.
+    pub fn first_error(&self) -> Option<&CaseDiagnostic> {
+        self.diagnostics
+            .iter()
+            .find(|d| d.severity == Severity::Error)
+            .or(self.diagnostics.first())
+    }
+}
+
+/// Counts of a whole batch.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub cases: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    /// Changes over all cases.
+    pub changes: usize,
+    /// Diagnostics over all cases, by severity, and those that are 3-way conflicts.
+    pub errors: usize,
+    pub warnings: usize,
+    pub conflicts: usize,
+    pub notes: usize,
+}
+
+impl Totals {
+    fn add(&mut self, r: &Record) {
+        self.cases += 1;
+        match r.status {
+            Status::Changed => self.changed += 1,
+            Status::Unchanged => self.unchanged += 1,
+            Status::Failed => self.failed += 1,
+            Status::Skipped => self.skipped += 1,
+        }
+        self.changes += r.changes;
+        self.errors += r.count(Severity::Error);
+        self.warnings += r.count(Severity::Warning);
+        self.notes += r.count(Severity::Note);
+        self.conflicts += r.diagnostics.iter().filter(|d| d.is_conflict()).count();
+    }
+}
+
+/// A case the human summary names, with the diagnostic that explains it.
+#[derive(Debug, Clone)]
+pub struct Flagged {
+    pub case: String,
+    pub first: Option<CaseDiagnostic>,
+}
+
+/// What a run leaves for the summary: totals, the time taken (finding and running the cases), and the
+/// first [`LIST_LIMIT`] failing and warned cases.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub totals: Totals,
+    pub elapsed: Duration,
+    /// Cases with warnings (cases whose records have them), counted in full.
+    pub warned_cases: usize,
+    pub failed: Vec<Flagged>,
+    pub warned: Vec<Flagged>,
+}
+
+impl Summary {
+    pub(super) fn add(&mut self, r: &Record) {
+        self.totals.add(r);
+        if r.status == Status::Failed && self.failed.len() < LIST_LIMIT {
+            self.failed.push(Flagged {
+                case: r.case.clone(),
+                first: r.first_error().cloned(),
+            });
+        }
+        let warning = r
+            .diagnostics
+            .iter()
+            .find(|d| d.severity == Severity::Warning || d.is_conflict());
+        if let Some(w) = warning {
+            self.warned_cases += 1;
+            if self.warned.len() < LIST_LIMIT {
+                self.warned.push(Flagged {
+                    case: r.case.clone(),
+                    first: Some(w.clone()),
+                });
+            }
+        }
+    }
+
+    /// The exit code: 2 when a case failed, 1 when `deny_warnings` and a case has warnings or
+    /// conflicts, else 0.
+    pub fn exit_code(&self, deny_warnings: bool) -> u8 {
+        if self.totals.failed > 0 {
+            2
+        } else if deny_warnings && self.warned_cases > 0 {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// Writes the batch report as records arrive: one JSON document, one case per line.
+///
+/// `{"version": 1, "source", "rules", "cases": [...], "totals": {...}, "elapsed_ms"}`; only
+/// `elapsed_ms` depends on the run's timing or thread count.
+pub struct ReportWriter<W: Write> {
+    out: W,
+    first: bool,
+}
+
+pub const REPORT_VERSION: u32 = 1;
+
+impl<W: Write> ReportWriter<W> {
+    pub fn begin(mut out: W, source: &Path, rules: &str) -> io::Result<Self> {
+        write!(
+            out,
+            "{{\n  \"version\": {REPORT_VERSION},\n  \"source\": {},\n  \"rules\": {},\n  \"cases\": [",
+            serde_json::to_string(&source.display().to_string())?,
+            serde_json::to_string(rules)?
+        )?;
+        Ok(ReportWriter { out, first: true })
+    }
+
+    pub fn case(&mut self, r: &Record) -> io::Result<()> {
+        self.out
+            .write_all(if self.first { b"\n    " } else { b",\n    " })?;
+        self.first = false;
+        serde_json::to_writer(&mut self.out, r)?;
+        Ok(())
+    }
+
+    pub fn finish(mut self, summary: &Summary) -> io::Result<W> {
+        write!(
+            self.out,
+            "\n  ],\n  \"totals\": {},\n  \"elapsed_ms\": {}\n}}\n",
+            serde_json::to_string(&summary.totals)?,
+            summary.elapsed.as_millis()
+        )?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// A file written as it grows and put in place whole at the end (or never, if dropped first): the
+/// report of `--report FILE`. Like [`write_atomic`](crate::output::write_atomic), it keeps the
+/// permissions of the file it replaces and is private to the user when new.
+pub struct PendingFile {
+    path: PathBuf,
+    tmp: BufWriter<tempfile::NamedTempFile>,
+}
+
+impl PendingFile {
+    pub fn create(path: &Path) -> io::Result<PendingFile> {
+        if path.is_dir() {
+            return Err(io::Error::other(format!("{} is a folder", path.display())));
+        }
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(".wcmigrate-")
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        Ok(PendingFile {
+            path: path.to_path_buf(),
+            tmp: BufWriter::new(tmp),
+        })
+    }
+
+    pub fn commit(self) -> io::Result<()> {
+        let tmp = self.tmp.into_inner().map_err(|e| e.into_error())?;
+        tmp.as_file().sync_all()?;
+        if let Ok(m) = fs::metadata(&self.path) {
+            tmp.as_file().set_permissions(m.permissions())?;
+        }
+        tmp.persist(&self.path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+impl Write for PendingFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.tmp.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.tmp.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_code_follows_failures_then_warnings() {
+        let mut s = Summary::default();
+        assert_eq!(s.exit_code(true), 0);
+        s.warned_cases = 1;
+        assert_eq!((s.exit_code(false), s.exit_code(true)), (0, 1));
+        s.totals.failed = 1;
+        assert_eq!(s.exit_code(false), 2);
+    }
+}

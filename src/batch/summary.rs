@@ -1,0 +1,130 @@
+//! Batch, the human summary: renders a run's [`Summary`] as the table and case lists shown on stderr.
+//!
+//! It only formats what the summary holds: it counts nothing, decides no exit code and writes nothing.
+
+use std::path::Path;
+
+use super::record::{Flagged, Summary};
+use crate::diag::Severity;
+
+fn paint(text: &str, ansi: &str, color: bool) -> String {
+    if color {
+        format!("\x1b[{ansi}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+/// One line about a flagged case: its name, then its diagnostic's code, name, place and message.
+fn flagged_line(f: &Flagged, color: bool) -> String {
+    let Some(d) = &f.first else {
+        return format!("  {}", f.case);
+    };
+    let ansi = match d.severity {
+        Severity::Error => "31",
+        Severity::Warning => "33",
+        Severity::Note => "36",
+    };
+    let place = match (&d.file, d.line, d.column) {
+        (Some(file), Some(l), Some(c)) => format!(" {file}:{l}:{c}:"),
+        (Some(file), _, _) => format!(" {file}:"),
+        _ => String::new(),
+    };
+    let message: String = d.message.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!(
+        "  {}\n      {}{place} {message}",
+        f.case,
+        paint(&format!("{}({})", d.code, d.name), ansi, color)
+    )
+}
+
+/// The summary printed on stderr after a human-format run over `source`.
+pub fn render_summary(
+    s: &Summary,
+    source: &Path,
+    out: Option<&Path>,
+    deny_warnings: bool,
+    color: bool,
+) -> String {
+    let t = &s.totals;
+    let heads = [
+        "cases",
+        "changed",
+        "unchanged",
+        "failed",
+        "skipped",
+        "warnings",
+        "conflicts",
+        "errors",
+        "time",
+    ];
+    let time = format!("{:.2}s", s.elapsed.as_secs_f64());
+    let values = [
+        t.cases.to_string(),
+        t.changed.to_string(),
+        t.unchanged.to_string(),
+        t.failed.to_string(),
+        t.skipped.to_string(),
+        t.warnings.to_string(),
+        t.conflicts.to_string(),
+        t.errors.to_string(),
+        time,
+    ];
+    let widths: Vec<usize> = heads
+        .iter()
+        .zip(&values)
+        .map(|(h, v)| h.len().max(v.len()))
+        .collect();
+    let row = |cells: &[String]| {
+        let cells: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:>w$}"))
+            .collect();
+        format!("  {}\n", cells.join("  "))
+    };
+    let mut text = format!("wcmigrate batch {}\n", source.display());
+    text.push_str(&row(&heads.map(String::from)));
+    text.push_str(&row(&values));
+    let mut list = |title: &str, total: usize, flagged: &[Flagged]| {
+        if total == 0 {
+            return;
+        }
+        text.push_str(&format!("\n{title} ({total}):\n"));
+        for f in flagged {
+            text.push_str(&flagged_line(f, color));
+            text.push('\n');
+        }
+        if total > flagged.len() {
+            text.push_str(&format!(
+                "  ... and {} more: see --report FILE\n",
+                total - flagged.len()
+            ));
+        }
+    };
+    list("failed cases", t.failed, &s.failed);
+    list(
+        "cases with warnings or conflicts",
+        s.warned_cases,
+        &s.warned,
+    );
+    if deny_warnings && s.warned_cases > 0 && t.failed == 0 {
+        text.push_str("\n--deny-warnings: exit code 1\n");
+    }
+    text.push('\n');
+    text.push_str(&match out {
+        Some(dir) => format!(
+            "wrote merged.config and merged.diff for {} cases under {}\n",
+            t.changed + t.unchanged,
+            dir.display()
+        ),
+        None => "dry run: nothing written (use --out OUTDIR)\n".to_string(),
+    });
+    if t.skipped > 0 {
+        text.push_str(&format!(
+            "--fail-fast: {} cases were not run after the first failure\n",
+            t.skipped
+        ));
+    }
+    text
+}
