@@ -5,7 +5,6 @@
 
 use similar::{Algorithm, ChangeTag, TextDiff};
 
-use crate::diag::mask;
 use crate::merge::Migration;
 
 /// A rendered diff.
@@ -33,6 +32,13 @@ fn header_path(name: &str) -> String {
 }
 
 /// Renders the unified diff NEW -> merged with 3 lines of context.
+/// The line put in a hunk before its first masked line. It is not a diff line (no ` `, `-`, `+`, `\\`
+/// or `#` in front), so GNU patch ("malformed patch") and git apply ("corrupt patch") refuse a masked
+/// diff as a whole and leave NEW untouched, instead of writing `***` over the admin's passwords;
+/// `--show-secrets` gives a diff that applies.
+pub const MASKED_MARKER: &str =
+    "wcmigrate: secret values below are shown as ***; this diff is for reading only and does not apply (--show-secrets gives one that does)\n";
+
 pub fn unified(m: &Migration, show_secrets: bool) -> RenderedDiff {
     let bom = if m.new_encoding.bom && m.new_encoding.is_ascii_compatible() {
         "\u{FEFF}"
@@ -53,14 +59,8 @@ pub fn unified(m: &Migration, show_secrets: bool) -> RenderedDiff {
     }
     let a = format!("{bom}{}", m.new_text);
     let b = format!("{bom}{}", m.merged_text);
-    let (shown_a, shown_b) = if show_secrets {
-        (a.clone(), b.clone())
-    } else {
-        (
-            format!("{bom}{}", mask(&m.new_text, &m.new_secrets).0),
-            format!("{bom}{}", mask(&m.merged_text, &m.merged_secrets).0),
-        )
-    };
+    let shown_a = format!("{bom}{}", m.shown_new(show_secrets));
+    let shown_b = format!("{bom}{}", m.shown_merged(show_secrets));
     let lines_a: Vec<&str> = shown_a.split_inclusive('\n').collect();
     let lines_b: Vec<&str> = shown_b.split_inclusive('\n').collect();
     // Patience: config lines are nearly all unique, so it anchors on them and stays near-linear where
@@ -73,6 +73,7 @@ pub fn unified(m: &Migration, show_secrets: bool) -> RenderedDiff {
     let mut masked = false;
     for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
         out.push_str(&format!("{}\n", hunk.header()));
+        let mut marked = false;
         for change in hunk.iter_changes() {
             let (sign, line) = match change.tag() {
                 ChangeTag::Equal => (' ', change.old_index().and_then(|i| lines_a.get(i))),
@@ -80,7 +81,15 @@ pub fn unified(m: &Migration, show_secrets: bool) -> RenderedDiff {
                 ChangeTag::Insert => ('+', change.new_index().and_then(|i| lines_b.get(i))),
             };
             let line = line.copied().unwrap_or(change.value());
-            masked |= line != change.value();
+            if line != change.value() {
+                masked = true;
+                if !marked {
+                    // Not a line a hunk may hold: `patch` and `git apply` refuse the whole diff
+                    // instead of writing `***` over the admin's passwords; a person reads on.
+                    out.push_str(MASKED_MARKER);
+                    marked = true;
+                }
+            }
             out.push(sign);
             out.push_str(line);
             if change.missing_newline() {

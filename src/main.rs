@@ -296,7 +296,7 @@ fn merge(args: &MergeArgs) -> ExitCode {
 
     match args.format {
         Format::Json => {
-            let mut r = report::report(&m, &rules_name, &rendered, opts.show_secrets);
+            let mut r = report::report(&m, &rules_name, &rendered);
             r.diagnostics = diags.iter().map(|d| d.to_json(&m.sources)).collect();
             r.totals = report::totals(r.changes.len(), &r.diagnostics);
             let mut out = std::io::stdout().lock();

@@ -8,7 +8,6 @@ use serde::Serialize;
 use crate::diag::{JsonDiagnostic, JsonLabel, Severity};
 use crate::diff::RenderedDiff;
 use crate::merge::{Change, DecisionKind, Migration, Prefer};
-use crate::secrets::shown;
 
 /// Counts of one migration.
 #[derive(Debug, Default, Clone, Copy, Serialize)]
@@ -62,20 +61,9 @@ pub fn totals(changes: usize, diags: &[JsonDiagnostic]) -> Totals {
 }
 
 /// Builds the report of a migration.
-pub fn report(m: &Migration, rules_name: &str, diff: &RenderedDiff, show_secrets: bool) -> Report {
-    let changes: Vec<Change> = m
-        .changes
-        .iter()
-        .map(|c| {
-            let mut c = c.clone();
-            c.before = c
-                .before
-                .as_deref()
-                .map(|v| shown(v, c.secret, show_secrets));
-            c.after = shown(&c.after, c.secret, show_secrets);
-            c
-        })
-        .collect();
+pub fn report(m: &Migration, rules_name: &str, diff: &RenderedDiff) -> Report {
+    // Values in changes were masked by the engine where it made them (unless --show-secrets).
+    let changes: Vec<Change> = m.changes.clone();
     let diagnostics: Vec<JsonDiagnostic> = m
         .diagnostics
         .iter()

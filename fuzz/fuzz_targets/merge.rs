@@ -69,7 +69,7 @@ fn render_migration(m: &Migration) {
         let mut diags = m.diagnostics.clone();
         diags.extend(rendered.notes(m));
         render(&m.sources, &diags);
-        let r = report::report(m, "builtin", &rendered, show_secrets);
+        let r = report::report(m, "builtin", &rendered);
         serde_json::to_string(&r).expect("the JSON report serialises");
     }
 }

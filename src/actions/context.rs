@@ -17,7 +17,7 @@ use crate::diag::{Code, Diagnostic, FileId};
 use crate::doc::{first_child_slot, last_child_slot, start_tag_end, Slot};
 use crate::edit::{escape_attr, Edits};
 use crate::migration::{Change, ChangeKind, Decision, Options, Origin};
-use crate::secrets::{shown, Secrets};
+use crate::secrets::Secrets;
 
 /// One parsed input: its id in the sources, the name it is shown by, its text and its tree.
 #[derive(Clone, Copy)]
@@ -165,7 +165,21 @@ impl<'a> Context<'a> {
 
     /// A value as messages may show it (masked when secret, unless `--show-secrets`).
     pub fn shown(&self, value: &str, secret: bool) -> String {
-        shown(value, secret, self.shared.opts.show_secrets)
+        self.shared
+            .secrets
+            .shown(value, secret, self.shared.opts.show_secrets)
+    }
+
+    /// A value or a piece of markup (an element carried or removed whole) as a change records it:
+    /// masked here, where it is made, unless `--show-secrets`.
+    fn recorded(&self, value: &str, secret: bool) -> String {
+        if !secret && value.trim_start().starts_with('<') {
+            self.shared
+                .secrets
+                .shown_markup(value, self.shared.opts.show_secrets)
+        } else {
+            self.shown(value, secret)
+        }
     }
 
     pub fn is_secret_name(&self, name: &str) -> bool {
@@ -207,6 +221,8 @@ impl<'a> Context<'a> {
             secret,
             origin,
         } = site.clone();
+        let before = before.map(|b| self.recorded(&b, secret));
+        let after = self.recorded(&after, secret);
         self.changes.push(Change {
             rule: rule.code.clone(),
             rule_name: rule.name.clone(),

@@ -7,8 +7,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::code::{Code, Severity};
-use super::sources::{ceil_char_boundary, floor_char_boundary, mask, FileId, Sources};
+use super::sources::{ceil_char_boundary, floor_char_boundary, FileId, Sources};
 use super::{Diagnostic, Label};
+use crate::secrets::mask;
 
 /// How diagnostics are shown to a person.
 #[derive(Debug, Clone, Copy)]

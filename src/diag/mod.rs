@@ -10,10 +10,11 @@ mod human;
 mod json;
 mod sources;
 
+pub use crate::secrets::{mask, MASK};
 pub use code::{Code, CodeInfo, Severity, CODES};
 pub use human::{render_human, HumanStyle, SHOWN_PER_CODE};
 pub use json::{JsonDiagnostic, JsonLabel};
-pub use sources::{line_col, mask, offset_of, FileId, LineIndex, SourceFile, Sources, MASK};
+pub use sources::{line_col, offset_of, FileId, LineIndex, SourceFile, Sources};
 
 /// A labelled span in one file.
 #[derive(Debug, Clone)]

@@ -1,11 +1,13 @@
-//! The files diagnostics point into ([`Sources`]), byte offset <-> line/column conversion, and [`mask`],
-//! the masked view of a file's text that renderers show. It must not render anything or decide what is
-//! secret: the engine records the secret ranges, the renderers choose the masked view unless asked.
+//! The files diagnostics point into ([`Sources`]) with their secret ranges, and byte offset <->
+//! line/column conversion. A config is registered with its secrets found at once ([`Sources::add_config`]),
+//! so no later stage can show it unmasked. It must not render anything or decide what is secret.
 
 use std::ops::Range;
 use std::sync::OnceLock;
 
 use serde::Serialize;
+
+use crate::secrets::Secrets;
 
 /// Which file a span points into, as an index in [`Sources`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -31,11 +33,29 @@ pub struct Sources {
 }
 
 impl Sources {
+    /// Registers a file that holds no secrets (a rules file, a manifest).
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
+        self.push(name.into(), text.into(), Vec::new())
+    }
+
+    /// Registers a config file (or the part of one that could be read) with every secret the
+    /// classifier finds in it: the door every config input passes through.
+    pub fn add_config(
+        &mut self,
+        name: impl Into<String>,
+        text: impl Into<String>,
+        secrets: &Secrets,
+    ) -> FileId {
+        let text = text.into();
+        let found = secrets.scan(&text);
+        self.push(name.into(), text, found)
+    }
+
+    fn push(&mut self, name: String, text: String, secrets: Vec<Range<usize>>) -> FileId {
         self.files.push(SourceFile {
-            name: name.into(),
-            text: text.into(),
-            secrets: Vec::new(),
+            name,
+            text,
+            secrets,
         });
         self.lines.push(OnceLock::new());
         FileId(self.files.len() - 1)
@@ -51,10 +71,6 @@ impl Sources {
 
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0]
-    }
-
-    pub fn set_secrets(&mut self, id: FileId, secrets: Vec<Range<usize>>) {
-        self.files[id.0].secrets = secrets;
     }
 }
 
@@ -145,48 +161,6 @@ pub(super) fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
-/// The text shown for a secret.
-pub const MASK: &str = "***";
-
-/// Replaces the secret ranges of `text` by [`MASK`] (keeping line breaks, so lines stay aligned) and
-/// returns the masked text with a function mapping original offsets to masked ones.
-pub fn mask(text: &str, secrets: &[Range<usize>]) -> (String, impl Fn(usize) -> usize) {
-    let mut ranges: Vec<Range<usize>> = secrets.iter().filter(|r| !r.is_empty()).cloned().collect();
-    ranges.sort_by_key(|r| r.start);
-    let mut out = String::with_capacity(text.len());
-    let mut shifts: Vec<(usize, usize, isize)> = Vec::new(); // (start, end, delta after end)
-    let mut pos = 0;
-    let mut delta: isize = 0;
-    for r in ranges {
-        if r.start < pos {
-            continue;
-        }
-        out.push_str(&text[pos..r.start]);
-        let replaced = &text[r.clone()];
-        let breaks: String = replaced
-            .chars()
-            .filter(|c| *c == '\n' || *c == '\r')
-            .collect();
-        let new = format!("{MASK}{breaks}");
-        delta += new.len() as isize - replaced.len() as isize;
-        out.push_str(&new);
-        shifts.push((r.start, r.end, delta));
-        pos = r.end;
-    }
-    out.push_str(&text[pos..]);
-    let map = move |offset: usize| {
-        // The masked ranges ending at or before `offset` shift it by the last one's delta.
-        let i = shifts.partition_point(|s| s.1 <= offset);
-        let d = if i == 0 { 0 } else { shifts[i - 1].2 };
-        match shifts.get(i) {
-            // Inside a masked range: point at its start.
-            Some(&(start, _, _)) if offset > start => (start as isize + d) as usize,
-            _ => (offset as isize + d) as usize,
-        }
-    };
-    (out, map)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,23 +182,6 @@ mod tests {
         let id = sources.add("t", text.clone());
         for off in (0..=text.len() + 2).chain([usize::MAX]) {
             assert_eq!(sources.line_col(id, off), line_col(&text, off), "{off}");
-        }
-    }
-
-    #[test]
-    fn mask_hides_values_and_maps_offsets() {
-        let text = "a=\"secret\" b=\"x\"";
-        let secret = 3..9;
-        let (masked, map) = mask(text, std::slice::from_ref(&secret));
-        assert_eq!(masked, "a=\"***\" b=\"x\"");
-        assert_eq!(map(11), 8);
-        assert_eq!(&masked[map(14)..map(15)], "x");
-        let text = "p=111;q=22;r=3;s";
-        let (masked, map) = mask(text, &[2..5, 8..10, 13..14]);
-        assert_eq!(masked, "p=***;q=***;r=***;s");
-        let expect = [0, 1, 2, 2, 2, 5, 6, 7, 8, 8, 11, 12, 13, 14, 17, 18, 19];
-        for (o, e) in expect.into_iter().enumerate() {
-            assert_eq!(map(o), e, "offset {o}");
         }
     }
 }

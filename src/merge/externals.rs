@@ -13,6 +13,7 @@ use crate::config::scopes;
 use crate::diag::{Code, Diagnostic, FileId, Sources};
 use crate::doc::{attr, elements};
 use crate::migration::Input;
+use crate::secrets::Secrets;
 use crate::text::decode;
 
 /// A file an OLD section points to, read and decoded.
@@ -74,12 +75,14 @@ fn read_external(path: &Path, max_size: u64) -> Result<crate::text::Decoded, Str
 
 /// Reads every file a claimed section of OLD points to; one that cannot be read is a warning (W202),
 /// one that can a note (N301).
+#[allow(clippy::too_many_arguments)]
 pub fn read(
     doc: &Document,
     old_id: FileId,
     max_size: u64,
     input: &Input,
     claims: &Claims,
+    secrets: &Secrets,
     sources: &mut Sources,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<External> {
@@ -120,7 +123,8 @@ pub fn read(
                 };
                 match read {
                     Ok((path, d)) => {
-                        let id = sources.add(path.display().to_string(), d.text.clone());
+                        let id =
+                            sources.add_config(path.display().to_string(), d.text.clone(), secrets);
                         diags.push(
                             Diagnostic::new(
                                 Code::ExternalRead,

@@ -11,7 +11,7 @@ use crate::diag::{Code, Diagnostic, FileId, Sources};
 use crate::doc::parse;
 use crate::edit::Edits;
 use crate::migration::{Change, Decision, Migration};
-use crate::secrets::{secret_spans, Secrets};
+use crate::secrets::Secrets;
 
 /// NEW's text with every edit applied. Two edits of the same bytes are a bug: refuse to write rather
 /// than drop one.
@@ -54,7 +54,7 @@ impl Spliced {
             new_secrets.clone()
         } else {
             match parse(&self.merged_text, self.new.id, &self.new.name) {
-                Ok(d) => secret_spans(&self.merged_text, &d, secrets),
+                Ok(_) => secrets.scan(&self.merged_text),
                 Err(e) => {
                     return Err(Diagnostic::new(
                         Code::OutputInvalid,

@@ -1,5 +1,6 @@
-//! Loading an input: its bytes decoded to text, registered in the sources, parsed, and its secrets
-//! marked in the sources as soon as the tree shows them, so that every later message is masked.
+//! Loading an input: its bytes decoded to text and registered in the sources with its secrets (the
+//! door: from here on every view of it is masked, even of a file that then fails to parse), then
+//! parsed.
 //!
 //! Owns the first two stages of a run. It reads no file (inputs come as bytes) and decides nothing.
 
@@ -8,7 +9,7 @@ use roxmltree::Document;
 use crate::diag::{Code, Diagnostic, FileId, Sources};
 use crate::doc::parse;
 use crate::migration::Input;
-use crate::secrets::{secret_spans, Secrets};
+use crate::secrets::Secrets;
 use crate::text::{decode, Decoded};
 
 /// One decoded input and its id in the sources.
@@ -19,10 +20,14 @@ pub struct Loaded {
 }
 
 /// Decodes `input` and registers it in `sources`; an encoding error points at the offending byte.
-pub fn decode_input(input: &Input, sources: &mut Sources) -> Result<Loaded, Diagnostic> {
+pub fn decode_input(
+    input: &Input,
+    secrets: &Secrets,
+    sources: &mut Sources,
+) -> Result<Loaded, Diagnostic> {
     match decode(&input.bytes) {
         Ok(d) => {
-            let id = sources.add(&input.name, d.text.clone());
+            let id = sources.add_config(&input.name, d.text.clone(), secrets);
             Ok(Loaded {
                 id,
                 name: input.name.clone(),
@@ -34,7 +39,7 @@ pub fn decode_input(input: &Input, sources: &mut Sources) -> Result<Loaded, Diag
             let end = e.offset.min(input.bytes.len());
             let prefix = String::from_utf8_lossy(&input.bytes[..end]).into_owned();
             let valid_prefix = std::str::from_utf8(&input.bytes[..end]).is_ok();
-            let id = sources.add(&input.name, prefix.clone() + "\u{FFFD}");
+            let id = sources.add_config(&input.name, prefix.clone() + "\u{FFFD}", secrets);
             let mut d = Diagnostic::new(
                 Code::Encoding,
                 format!("{}: {} at byte {}", input.name, e.message, e.offset),
@@ -48,15 +53,7 @@ pub fn decode_input(input: &Input, sources: &mut Sources) -> Result<Loaded, Diag
     }
 }
 
-/// Parses a loaded text and marks its secrets in `sources`.
-pub fn parse_marked<'t>(
-    text: &'t str,
-    id: FileId,
-    name: &str,
-    secrets: &Secrets,
-    sources: &mut Sources,
-) -> Result<Document<'t>, Diagnostic> {
-    let doc = parse(text, id, name)?;
-    sources.set_secrets(id, secret_spans(text, &doc, secrets));
-    Ok(doc)
+/// Parses a loaded text.
+pub fn parse_loaded(l: &Loaded) -> Result<Document<'_>, Diagnostic> {
+    parse(&l.decoded.text, l.id, &l.name)
 }

@@ -77,22 +77,15 @@ fn stages(
     diags: &mut Vec<Diagnostic>,
 ) -> Result<finish::Verified, Diagnostic> {
     let secrets = &rules.secrets;
-    // Load and parse; each file's secrets are marked in `sources` as soon as it parses.
-    let old_in = load::decode_input(old, sources)?;
-    let new_in = load::decode_input(new, sources)?;
-    let old_doc = load::parse_marked(&old_in.decoded.text, old_in.id, &old.name, secrets, sources)?;
-    let new_doc = load::parse_marked(&new_in.decoded.text, new_in.id, &new.name, secrets, sources)?;
-    let base_in = base.map(|b| load::decode_input(b, sources)).transpose()?;
-    let base_doc = match &base_in {
-        Some(b) => Some(load::parse_marked(
-            &b.decoded.text,
-            b.id,
-            &b.name,
-            secrets,
-            sources,
-        )?),
-        None => None,
-    };
+    // Load (each file registered with its secrets: every later view of it is masked), then parse.
+    let old_in = load::decode_input(old, secrets, sources)?;
+    let new_in = load::decode_input(new, secrets, sources)?;
+    let old_doc = load::parse_loaded(&old_in)?;
+    let new_doc = load::parse_loaded(&new_in)?;
+    let base_in = base
+        .map(|b| load::decode_input(b, secrets, sources))
+        .transpose()?;
+    let base_doc = base_in.as_ref().map(load::parse_loaded).transpose()?;
     fn side<'a>(l: &'a load::Loaded, doc: &'a roxmltree::Document<'a>) -> Side<'a> {
         Side {
             id: l.id,
@@ -120,16 +113,14 @@ fn stages(
         opts.max_size,
         old,
         &claims,
+        secrets,
         sources,
         diags,
     );
     let mut ext_docs = Vec::new();
     for e in &ext_files {
         let name = sources.get(e.id).name.clone();
-        ext_docs.push((
-            e,
-            load::parse_marked(&e.text, e.id, &name, secrets, sources)?,
-        ));
+        ext_docs.push((e, crate::doc::parse(&e.text, e.id, &name)?));
     }
     let ext: Externals = ext_docs
         .iter()
