@@ -74,14 +74,16 @@ impl RuleAction for CarryAttribute {
             {
                 continue;
             }
+            let secret = cx.secret_attribute(old_el, attribute);
+            let shown = cx.shown(&a.value, secret);
             if let Some(reminder) = &self.reminder {
                 cx.diags.push(
                     Diagnostic::new(
                         Code::ThemeFolder,
-                        format!("OLD sets {element}/@{attribute} = `{}`", a.value),
+                        format!("OLD sets {element}/@{attribute} = `{shown}`"),
                     )
                     .with_label(cx.old.id, a.value_range.clone(), "carried into NEW")
-                    .with_help(reminder.replace("{value}", &a.value)),
+                    .with_help(reminder.replace("{value}", &shown)),
                 );
             }
             let Some(new_scope) = cx.new_scope(&old_scope) else {
@@ -96,7 +98,7 @@ impl RuleAction for CarryAttribute {
                     Some(na) => {
                         cx.edits
                             .replace(na.value_range.clone(), escape_attr(&a.value, na.quote));
-                        let site = Site::new(label, na.value_range, false);
+                        let site = Site::new(label, na.value_range, secret);
                         cx.change(ChangeKind::Replaced, &site, Some(na.value), a.value.clone());
                     }
                     None => {
@@ -104,7 +106,7 @@ impl RuleAction for CarryAttribute {
                         let q = quote_of(new_text, new_el);
                         let text = cx.attr_text(attribute, &a.value, None, q);
                         cx.edits.insert(at, format!(" {text}"));
-                        let site = Site::new(label, at..at, false);
+                        let site = Site::new(label, at..at, secret);
                         cx.change(ChangeKind::Inserted, &site, None, a.value.clone());
                     }
                 },
@@ -128,16 +130,15 @@ impl RuleAction for CarryAttribute {
                             );
                             let at = last_child_slot(new_text, parent, &cx.unit).range.start;
                             cx.insert(parent, false, text);
-                            let site = Site::new(label, at..at, false);
+                            let site = Site::new(label, at..at, secret);
                             cx.change(ChangeKind::Inserted, &site, None, a.value.clone());
                         }
                         None => cx.diags.push(
                             Diagnostic::new(
                                 Code::NotEditable,
                                 format!(
-                                    "NEW has no <{}> to carry {attribute}=\"{}\" into",
+                                    "NEW has no <{}> to carry {attribute}=\"{shown}\" into",
                                     parent_path.join("/"),
-                                    a.value
                                 ),
                             )
                             .with_label(cx.old.id, a.value_range.clone(), "not carried")

@@ -17,7 +17,7 @@ use crate::diag::{Code, Diagnostic, FileId};
 use crate::doc::{first_child_slot, last_child_slot, start_tag_end, Slot};
 use crate::edit::{escape_attr, Edits};
 use crate::migration::{Change, ChangeKind, Decision, Options, Origin};
-use crate::secrets::Secrets;
+use crate::secrets::{Secrets, MASK};
 
 /// One parsed input: its id in the sources, the name it is shown by, its text and its tree.
 #[derive(Clone, Copy)]
@@ -188,6 +188,40 @@ impl<'a> Context<'a> {
 
     pub fn is_secret_attribute(&self, name: &str) -> bool {
         self.shared.secrets.is_secret_attribute(name)
+    }
+
+    /// True when attribute `name` of `node` holds a secret (see [`Secrets::is_secret_attribute_of`]).
+    pub fn secret_attribute(&self, node: Node, name: &str) -> bool {
+        self.shared
+            .secrets
+            .is_secret_attribute_of(node.tag_name().name(), name, |a| node.attribute(a))
+    }
+
+    /// True when the text of `node` is a secret (see [`Secrets::is_secret_text`]).
+    pub fn secret_text(&self, node: Node) -> bool {
+        let setting = node
+            .parent_element()
+            .filter(|p| p.tag_name().name() == "setting")
+            .and_then(|p| p.attribute("name"));
+        self.shared
+            .secrets
+            .is_secret_text(node.tag_name().name(), setting)
+    }
+
+    /// An element's identity among its siblings ([`Identity::of`]): the key to match by, and the form
+    /// messages show, with any secret value in it masked (`password[@value='***']`).
+    pub fn identity_of(&self, node: Node, path: &str) -> (String, String) {
+        let (key, mut shown) = self.shared.identity.of(node, path);
+        if !self.shared.opts.show_secrets {
+            for a in node.attributes() {
+                if self.secret_attribute(node, a.name()) && !a.value().is_empty() {
+                    let part = format!("[@{}='{}']", a.name(), a.value());
+                    shown = shown.replace(&part, &format!("[@{}='{}']", a.name(), MASK));
+                }
+            }
+            shown = self.shown(&shown, false);
+        }
+        (key, shown)
     }
 
     /// With BASE, whether OLD's value is the admin's (differs from BASE's) or the old default.

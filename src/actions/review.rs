@@ -40,7 +40,7 @@ fn children(cx: &mut Context, old: Node, new: Option<Node>, paths: (&str, &str),
         if cpath == name && skip.contains(&name) {
             continue;
         }
-        let (id, shown_id) = identity.of(oc, &cpath);
+        let (id, shown_id) = cx.identity_of(oc, &cpath);
         let here = if shown_path.is_empty() {
             shown_id
         } else {
@@ -65,7 +65,7 @@ fn children(cx: &mut Context, old: Node, new: Option<Node>, paths: (&str, &str),
             if carried.iter().any(|(e, at)| *e == cpath && at == a.name()) {
                 continue;
             }
-            let secret = cx.is_secret_attribute(a.name());
+            let secret = cx.secret_attribute(oc, a.name());
             match nc.attribute(a.name()) {
                 Some(v) if v == a.value() => {}
                 Some(v) => diffs.push(format!(
@@ -83,10 +83,11 @@ fn children(cx: &mut Context, old: Node, new: Option<Node>, paths: (&str, &str),
         }
         let (ot, nt) = (leaf_text(oc), leaf_text(nc));
         if ot != nt {
+            let secret = cx.secret_text(oc);
             diffs.push(format!(
                 "text \"{}\" (NEW: \"{}\")",
-                ot.unwrap_or_default(),
-                nt.unwrap_or_default()
+                cx.shown(&ot.unwrap_or_default(), secret),
+                cx.shown(&nt.unwrap_or_default(), secret)
             ));
         }
         if !diffs.is_empty() {

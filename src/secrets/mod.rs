@@ -128,6 +128,33 @@ impl Secrets {
         self.attributes.iter().any(|a| a.eq_ignore_ascii_case(name)) || self.contains_name(name)
     }
 
+    /// True when attribute `attr` of element `element` is secret: a secret attribute wherever it is,
+    /// or the `value` of an element named like a secret (`<password value>`) or of one whose `key` or
+    /// `name` says it is (`<add key="DbPassword" value>`). `attribute` reads the element's others.
+    pub fn is_secret_attribute_of<'v>(
+        &self,
+        element: &str,
+        attr: &str,
+        attribute: impl Fn(&str) -> Option<&'v str>,
+    ) -> bool {
+        let local = element.rsplit(':').next().unwrap_or(element);
+        if self.is_secret_attribute(attr) {
+            return true;
+        }
+        attr == "value"
+            && (self.is_secret_name(local)
+                || ["key", "name"]
+                    .iter()
+                    .any(|k| attribute(k).is_some_and(|v| self.is_secret_name(v))))
+    }
+
+    /// True when the text of element `element` is secret: an element named like a secret, or the
+    /// `<value>` of a `<setting>` whose name says it is (`parent_setting`: that setting's name).
+    pub fn is_secret_text(&self, element: &str, parent_setting: Option<&str>) -> bool {
+        self.is_secret_name(element)
+            || (element == "value" && parent_setting.is_some_and(|n| self.is_secret_name(n)))
+    }
+
     fn contains_name(&self, name: &str) -> bool {
         // Names are short, so a plain scan that checks the first byte before comparing beats a
         // general substring search here.

@@ -201,18 +201,14 @@ fn start_tag(
             .map(|a| &text[a.value.clone()])
     };
     let named_secret = |n: &str| attr(n).is_some_and(|k| secrets.is_secret_name(k));
-    let element_secret = secrets.is_secret_name(name);
-    // `<add key="X_PASSWORD" value="...">`, `<parameter name="password" value="...">`, and the
-    // `value` of an element named like a secret (log4net's `<password value="..."/>`).
-    let value_secret = element_secret || named_secret("key") || named_secret("name");
     for a in &attrs {
         let a_name = &text[a.name.clone()];
         let local = a_name.rsplit(':').next().unwrap_or(a_name);
-        let whole = (local == "value" && value_secret) || secrets.is_secret_attribute(local);
+        let whole = secrets.is_secret_attribute_of(name, local, attr);
         value(secrets, text, a.value.clone(), whole, out);
     }
     let frame = Frame {
-        secret_text: element_secret
+        secret_text: secrets.is_secret_name(name)
             || (name == "value" && parent.is_some_and(|p| p.secret_setting)),
         secret_setting: name == "setting" && named_secret("name"),
     };

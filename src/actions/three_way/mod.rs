@@ -112,6 +112,13 @@ fn same(identity: &Identity, a: Node, b: Node, path: &str) -> bool {
     })
 }
 
+/// A value for a message: `"value"` (masked when secret) or `(absent)`.
+fn quoted(cx: &Context, v: Option<&str>, secret: bool) -> String {
+    v.map_or("(absent)".to_string(), |v| {
+        format!("\"{}\"", cx.shown(v, secret))
+    })
+}
+
 fn site(path: &str, span: Range<usize>, secret: bool) -> Site {
     Site::new(path, span, secret)
 }
@@ -230,7 +237,7 @@ impl Pass<'_> {
             if bv == ov {
                 continue; // The admin left it alone: NEW's version stands.
             }
-            let secret = cx.is_secret_attribute(name);
+            let secret = cx.secret_attribute(t.old, name) || cx.secret_attribute(t.new, name);
             if ov == nv {
                 let labels = labels(cx, (t.base, Some(t.old), Some(t.new)), Some(name));
                 let v = ov.map_or("(absent)".to_string(), |v| {
@@ -286,7 +293,6 @@ impl Pass<'_> {
         }
     }
 
-    /// Makes NEW's attribute `name` what OLD has (set, add or remove).
     fn merge_text(&self, cx: &mut Context, t: Triple, shown: &str) {
         let (bt, ot, nt) = (
             t.base.and_then(leaf_text),
@@ -301,6 +307,7 @@ impl Pass<'_> {
             return;
         }
         let labels = labels(cx, (t.base, Some(t.old), Some(t.new)), None);
+        let secret = cx.secret_text(t.old) || cx.secret_text(t.new);
         let carry = bt.as_deref() == Some(nt.as_str()) || self.winner(cx, shown) == Prefer::Old;
         let kind = if bt.as_deref() == Some(nt.as_str()) {
             DecisionKind::Carried
@@ -326,7 +333,7 @@ impl Pass<'_> {
             cx.edits.replace(r.clone(), escape_text(&ot));
             cx.change(
                 ChangeKind::Replaced,
-                &site(shown, r, false),
+                &site(shown, r, secret),
                 Some(nt.clone()),
                 ot.clone(),
             );
@@ -336,7 +343,12 @@ impl Pass<'_> {
             cx,
             kind,
             shown,
-            format!("text: BASE {bt:?}, OLD {ot:?}, NEW {nt:?}"),
+            format!(
+                "text: BASE {}, OLD {}, NEW {}",
+                quoted(cx, bt.as_deref(), secret),
+                quoted(cx, Some(&ot), secret),
+                quoted(cx, Some(&nt), secret)
+            ),
             chosen,
             labels,
         );
@@ -353,7 +365,7 @@ impl Pass<'_> {
         let mut old_keys = Vec::new();
         for oc in elements(t.old) {
             let cpath = child_path(epath, t.old, oc);
-            let (key, shown_id) = cx.shared.identity.of(oc, &cpath);
+            let (key, shown_id) = cx.identity_of(oc, &cpath);
             old_keys.push(key.clone());
             let here = if shown.is_empty() {
                 shown_id
@@ -437,7 +449,7 @@ impl Pass<'_> {
         }
         for bc in t.base.into_iter().flat_map(elements) {
             let cpath = child_path(epath, t.base.expect("base exists here"), bc);
-            let (key, shown_id) = cx.shared.identity.of(bc, &cpath);
+            let (key, shown_id) = cx.identity_of(bc, &cpath);
             if let Some(n) = old_sib_keys.get_mut(key.as_str()).filter(|n| **n > 0) {
                 *n -= 1;
                 continue; // OLD still has it: handled above.

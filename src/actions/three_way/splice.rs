@@ -52,6 +52,7 @@ fn reindent(
 }
 
 impl Pass<'_> {
+    /// Makes NEW's attribute `name` what OLD has (set, add or remove).
     pub(super) fn set_attribute(
         &self,
         cx: &mut Context,
