@@ -73,7 +73,14 @@ fn printed(o: &Output) -> String {
 
 /// Fails naming every token that reached the output.
 fn assert_masked(what: &str, out: &str, tokens: &[String]) {
-    let leaked: Vec<&String> = tokens.iter().filter(|t| out.contains(t.as_str())).collect();
+    let leaked: Vec<String> = tokens
+        .iter()
+        .filter(|t| out.contains(t.as_str()))
+        .map(|t| {
+            let form = t[3..].parse::<usize>().ok().and_then(|i| FORMS.get(i));
+            format!("{t} ({})", form.map_or("extra", |f| f.what))
+        })
+        .collect();
     assert!(
         leaked.is_empty(),
         "{what}: secrets {leaked:?} were printed:\n{out}"
