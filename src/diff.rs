@@ -24,14 +24,58 @@ impl RenderedDiff {
     }
 }
 
-/// The path a header shows: relative, with forward slashes, so `patch -p1` finds it.
+/// The path a header shows: relative, with forward slashes, so `patch -p1` finds it. A path that
+/// climbs out with `..` (which patch and git apply refuse) is shown by its file name alone: run
+/// `patch -p1` in NEW's folder.
 fn header_path(name: &str) -> String {
     let p = name.replace('\\', "/");
     let p = p.trim_start_matches("./").trim_start_matches('/');
+    if p.split('/').any(|c| c == "..") {
+        return p.rsplit('/').next().unwrap_or(p).to_string();
+    }
     p.to_string()
 }
 
-/// Renders the unified diff NEW -> merged with 3 lines of context.
+/// `prefix` + `path` as git writes it in headers: C-quoted (`"a/caf\303\251.config"`) when the path
+/// has a quote, a backslash, a control character or a non-ASCII byte, so `patch` and `git apply`
+/// read the same name and a newline in a name cannot start a header of its own.
+fn quoted(prefix: &str, path: &str) -> String {
+    let odd = |b: u8| b < 0x20 || b == 0x7f || b >= 0x80 || b == b'"' || b == b'\\';
+    if !path.bytes().any(odd) {
+        return format!("{prefix}{path}");
+    }
+    let mut out = format!("\"{prefix}");
+    for b in path.bytes() {
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            0x07 => out.push_str("\\a"),
+            0x08 => out.push_str("\\b"),
+            0x0b => out.push_str("\\v"),
+            0x0c => out.push_str("\\f"),
+            b if odd(b) => out.push_str(&format!("\\{b:03o}")),
+            b => out.push(b as char),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The `diff --git`, `---` and `+++` lines for one file. As git does, a `---`/`+++` name with a space
+/// ends with a TAB, so patch does not take what follows the space for a timestamp.
+fn headers(path: &str) -> String {
+    let (a, b) = (quoted("a/", path), quoted("b/", path));
+    let tab = if path.contains(' ') && !a.starts_with('"') {
+        "\t"
+    } else {
+        ""
+    };
+    format!("diff --git {a} {b}\n--- {a}{tab}\n+++ {b}{tab}\n")
+}
+
 /// The line put in a hunk before its first masked line. It is not a diff line (no ` `, `-`, `+`, `\\`
 /// or `#` in front), so GNU patch ("malformed patch") and git apply ("corrupt patch") refuse a masked
 /// diff as a whole and leave NEW untouched, instead of writing `***` over the admin's passwords;
@@ -39,6 +83,7 @@ fn header_path(name: &str) -> String {
 pub const MASKED_MARKER: &str =
     "wcmigrate: secret values below are shown as ***; this diff is for reading only and does not apply (--show-secrets gives one that does)\n";
 
+/// Renders the unified diff NEW -> merged with 3 lines of context.
 pub fn unified(m: &Migration, show_secrets: bool) -> RenderedDiff {
     let bom = if m.new_encoding.bom && m.new_encoding.is_ascii_compatible() {
         "\u{FEFF}"
@@ -68,8 +113,7 @@ pub fn unified(m: &Migration, show_secrets: bool) -> RenderedDiff {
     let diff = TextDiff::configure()
         .algorithm(Algorithm::Patience)
         .diff_lines(a.as_str(), b.as_str());
-    let path = header_path(&m.sources.get(m.new).name);
-    let mut out = format!("diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n");
+    let mut out = headers(&header_path(&m.sources.get(m.new).name));
     let mut masked = false;
     for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
         out.push_str(&format!("{}\n", hunk.header()));
@@ -128,5 +172,25 @@ impl RenderedDiff {
             );
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{header_path, headers};
+
+    #[test]
+    fn headers_quote_odd_names_as_git_does() {
+        assert_eq!(
+            headers("new.config"),
+            "diff --git a/new.config b/new.config\n--- a/new.config\n+++ b/new.config\n"
+        );
+        assert_eq!(
+            headers("my site/web.config"),
+            "diff --git a/my site/web.config b/my site/web.config\n--- a/my site/web.config\t\n+++ b/my site/web.config\t\n"
+        );
+        assert!(headers("caf\u{e9}\n--- x").contains("\"a/caf\\303\\251\\n--- x\""));
+        assert_eq!(header_path("../new/web.config"), "web.config");
+        assert_eq!(header_path("./site\\web.config"), "site/web.config");
     }
 }

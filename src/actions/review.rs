@@ -81,14 +81,16 @@ fn children(cx: &mut Context, old: Node, new: Option<Node>, paths: (&str, &str),
                 )),
             }
         }
-        let (ot, nt) = (leaf_text(oc), leaf_text(nc));
-        if ot != nt {
-            let secret = cx.secret_text(oc);
-            diffs.push(format!(
-                "text \"{}\" (NEW: \"{}\")",
-                cx.shown(&ot.unwrap_or_default(), secret),
-                cx.shown(&nt.unwrap_or_default(), secret)
-            ));
+        // Texts compare only where both are leaves: a child element is reported on its own.
+        if let (Some(ot), Some(nt)) = (leaf_text(oc), leaf_text(nc)) {
+            if ot != nt {
+                let secret = cx.secret_text(oc);
+                diffs.push(format!(
+                    "text \"{}\" (NEW: \"{}\")",
+                    cx.shown(&ot, secret),
+                    cx.shown(&nt, secret)
+                ));
+            }
         }
         if !diffs.is_empty() {
             cx.diags.push(

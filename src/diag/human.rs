@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::code::{Code, Severity};
 use super::sources::{ceil_char_boundary, floor_char_boundary, FileId, Sources};
+use super::visible::{visible, visible_source};
 use super::{Diagnostic, Label};
 use crate::secrets::mask;
 
@@ -187,14 +188,13 @@ impl ShownFiles<'_> {
         let (sources, show_secrets) = (self.sources, self.show_secrets);
         self.files.entry(id).or_insert_with(|| {
             let file = sources.get(id);
+            let name = visible(&file.name);
             if show_secrets {
-                (
-                    Arc::new(Shown::new(&file.name, file.text.clone())),
-                    Box::new(|o| o),
-                )
+                let text = visible_source(file.text.clone());
+                (Arc::new(Shown::new(&name, text)), Box::new(|o| o))
             } else {
                 let (t, m) = mask(&file.text, &file.secrets);
-                (Arc::new(Shown::new(&file.name, t)), Box::new(m))
+                (Arc::new(Shown::new(&name, visible_source(t))), Box::new(m))
             }
         })
     }
@@ -271,7 +271,7 @@ fn view_labels(
             } else {
                 end
             };
-            let text = (!l.text.is_empty()).then(|| l.text.clone());
+            let text = (!l.text.is_empty()).then(|| visible(&l.text).into_owned());
             miette::LabeledSpan::new(text, start, end - start)
         })
         .collect();
@@ -300,7 +300,7 @@ fn to_view(d: &Diagnostic, shown: &mut ShownFiles) -> MietteView {
         let (source, labels) = view_labels(&theirs, shown);
         related.push(MietteView {
             code: d.code,
-            message: format!("see also {}", sources.get(f).name),
+            message: format!("see also {}", visible(&sources.get(f).name)),
             help: None,
             source,
             labels,
@@ -309,8 +309,8 @@ fn to_view(d: &Diagnostic, shown: &mut ShownFiles) -> MietteView {
     }
     MietteView {
         code: d.code,
-        message: d.message.clone(),
-        help: d.help.clone(),
+        message: visible(&d.message).into_owned(),
+        help: d.help.as_deref().map(|h| visible(h).into_owned()),
         source,
         labels,
         related,
@@ -350,7 +350,7 @@ pub fn render_human(diags: &[Diagnostic], sources: &Sources, style: HumanStyle) 
         }
         let view = to_view(d, &mut shown);
         if handler.render_report(&mut out, &view).is_err() {
-            out.push_str(&format!("{}: {}\n", d.code, d.message));
+            out.push_str(&format!("{}: {}\n", d.code, visible(&d.message)));
         }
     }
     for (code, n) in per_code {

@@ -9,12 +9,14 @@ mod code;
 mod human;
 mod json;
 mod sources;
+mod visible;
 
 pub use crate::secrets::{mask, MASK};
 pub use code::{Code, CodeInfo, Severity, CODES};
 pub use human::{render_human, HumanStyle, SHOWN_PER_CODE};
 pub use json::{JsonDiagnostic, JsonLabel};
 pub use sources::{line_col, offset_of, FileId, LineIndex, SourceFile, Sources};
+pub use visible::visible;
 
 /// A labelled span in one file.
 #[derive(Debug, Clone)]
