@@ -141,7 +141,24 @@ impl<'a> Context<'a> {
     /// Ends planning: grouped insertions become splices.
     pub fn finish(self) -> Planned {
         let mut edits = self.edits;
+        // An empty parent (`<configuration/>`) has one slot for its first and its last child: the
+        // children queued as first go before those queued as last, in one splice.
+        let mut inserts: Vec<Insert> = Vec::new();
         for ins in self.inserts {
+            match inserts
+                .iter_mut()
+                .find(|i| i.parent == ins.parent && i.slot.range == ins.slot.range)
+            {
+                Some(same) if ins.first => {
+                    let mut els = ins.elements;
+                    els.append(&mut same.elements);
+                    same.elements = els;
+                }
+                Some(same) => same.elements.extend(ins.elements),
+                None => inserts.push(ins),
+            }
+        }
+        for ins in inserts {
             let mut text = String::new();
             for (i, el) in ins.elements.iter().enumerate() {
                 if i == 0 {

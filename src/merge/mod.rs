@@ -11,6 +11,7 @@ use crate::actions::{Context, Externals, Side, FINALLY};
 use crate::diag::{Diagnostic, Sources};
 use crate::rules::Rules;
 
+mod accept;
 mod check;
 mod externals;
 mod finish;
@@ -104,6 +105,9 @@ fn stages(
     let sides: Vec<Side> = [old_side, new_side].into_iter().chain(base_side).collect();
     check::roots(&sides, diags)?;
     let claims = rules.claims(opts);
+    for s in &sides {
+        accept::dotnet_reads(s, &claims)?;
+    }
     check::encryption(&old_side, &claims, base.is_some())?;
 
     // Files OLD's claimed sections point to, loaded like inputs.
