@@ -185,8 +185,8 @@ impl Secrets {
             return value.to_string();
         }
         if secret {
-            return if value.is_empty() {
-                String::new()
+            return if value.is_empty() || is_placeholder(value) {
+                value.to_string()
             } else {
                 MASK.to_string()
             };
@@ -205,6 +205,16 @@ impl Secrets {
         }
         mask(text, &self.scan(text)).0
     }
+}
+
+/// True for the values .NET generates a secret from rather than a secret itself (`machineKey`'s
+/// `AutoGenerate,IsolateApps`): showing them tells a reviewer what kind of value NEW has.
+pub fn is_placeholder(value: &str) -> bool {
+    value.split(',').all(|p| {
+        ["AutoGenerate", "IsolateApps", "IsolateByAppId"]
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(p.trim()))
+    })
 }
 
 /// Splits a name into words: at `_`, `.`, `-`, `:`, spaces, and where a lowercase letter or digit is
@@ -312,6 +322,10 @@ mod tests {
         assert_eq!(s.shown("abc", true, false), "***");
         assert_eq!(s.shown("", true, false), "");
         assert_eq!(s.shown("abc", true, true), "abc");
+        assert_eq!(
+            s.shown("AutoGenerate,IsolateApps", true, false),
+            "AutoGenerate,IsolateApps"
+        );
         assert_eq!(s.shown("a;Password=x;b", false, false), "a;Password=***;b");
         assert_eq!(
             s.shown_markup("<add key=\"Pwd\" value=\"v\" />", false),

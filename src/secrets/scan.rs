@@ -106,7 +106,7 @@ fn char_data(
 fn value(secrets: &Secrets, text: &str, r: Range<usize>, whole: bool, out: &mut Vec<Range<usize>>) {
     let raw = &text[r.clone()];
     if whole {
-        if !raw.is_empty() {
+        if !raw.is_empty() && !super::is_placeholder(raw) {
             out.push(r);
         }
         return;
