@@ -125,40 +125,22 @@ fn two_way_prints_no_secret_in_any_format_and_writes_them_all() {
 #[test]
 fn three_way_reports_mask_carried_elements_decisions_and_base() {
     let (old, new, tokens) = files();
-    // BASE = the vendor's old default; OLD = the admin's secrets: everything is carried.
-    let dir = setup(&[
-        ("base.config", &new),
-        ("old.config", &old),
-        ("new.config", &new),
-    ]);
-    for format in ["human", "json"] {
-        let o = wcmigrate(
-            dir.path(),
-            &[
-                "merge",
-                "old.config",
-                "new.config",
-                "--base",
-                "base.config",
-                "--format",
-                format,
-            ],
-        );
-        assert_eq!(o.status.code(), Some(0), "{}", printed(&o));
-        assert_masked(&format!("3-way {format}"), &printed(&o), &tokens);
-    }
-    // BASE holds the secrets too (an untouched live server); OLD changed elsewhere; NEW differs:
-    // every snippet pointing into BASE is masked.
+    // BASE = the vendor's old default and OLD the admin's secrets: everything is carried. Then BASE
+    // holds the secrets too (an untouched live server), OLD changed elsewhere, NEW differs: every
+    // snippet pointing into BASE is masked.
     let old_changed = old.replace("mode=\"SQLServer\"", "mode=\"StateServer\"");
-    let dir = setup(&[
-        ("base.config", &old),
-        ("old.config", &old_changed),
-        ("new.config", &new),
-    ]);
-    for format in ["human", "json"] {
-        let o = wcmigrate(
-            dir.path(),
-            &[
+    let scenarios = [
+        ("secrets carried", &new, &old),
+        ("secrets in BASE", &old, &old_changed),
+    ];
+    for (what, base, old) in scenarios {
+        let dir = setup(&[
+            ("base.config", base),
+            ("old.config", old),
+            ("new.config", &new),
+        ]);
+        for format in ["human", "json"] {
+            let args = [
                 "merge",
                 "old.config",
                 "new.config",
@@ -166,13 +148,11 @@ fn three_way_reports_mask_carried_elements_decisions_and_base() {
                 "base.config",
                 "--format",
                 format,
-            ],
-        );
-        assert_masked(
-            &format!("3-way, secrets in BASE, {format}"),
-            &printed(&o),
-            &tokens,
-        );
+            ];
+            let o = wcmigrate(dir.path(), &args);
+            assert_eq!(o.status.code(), Some(0), "{}", printed(&o));
+            assert_masked(&format!("3-way, {what}, {format}"), &printed(&o), &tokens);
+        }
     }
 }
 

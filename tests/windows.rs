@@ -207,36 +207,22 @@ fn exit_two(w: &Wine, scratch: &Path) -> Result<(), Failed> {
         dir.join("bad.config"),
         "<configuration><appSettings></configuration>",
     )?;
-    let missing = w.run(
-        &dir,
-        &[
-            "merge",
-            &win(&dir.join("nope.config")),
-            &win(&dir.join("new.config")),
-            "-o",
-            "out.config",
-        ],
-    );
-    check(missing.status.code() == Some(2), || text(&missing))?;
-    check(
-        String::from_utf8_lossy(&missing.stderr).contains("E001"),
-        || text(&missing),
-    )?;
-    let bad = w.run(
-        &dir,
-        &[
-            "merge",
-            &win(&dir.join("bad.config")),
-            &win(&dir.join("new.config")),
-            "-o",
-            "out.config",
-        ],
-    );
-    check(bad.status.code() == Some(2), || text(&bad))?;
-    check(
-        String::from_utf8_lossy(&bad.stderr).contains("E003"),
-        || text(&bad),
-    )?;
+    for (input, code) in [("nope.config", "E001"), ("bad.config", "E003")] {
+        let o = w.run(
+            &dir,
+            &[
+                "merge",
+                &win(&dir.join(input)),
+                &win(&dir.join("new.config")),
+                "-o",
+                "out.config",
+            ],
+        );
+        check(o.status.code() == Some(2), || text(&o))?;
+        check(String::from_utf8_lossy(&o.stderr).contains(code), || {
+            text(&o)
+        })?;
+    }
     check(!dir.join("out.config").exists(), || {
         "an output was written".into()
     })
