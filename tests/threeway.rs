@@ -471,3 +471,60 @@ fn an_encrypted_section_anywhere_stops_a_3way_merge() {
     .unwrap_err();
     assert_eq!(f.diagnostics[0].code, wcmigrate::diag::Code::Encrypted);
 }
+
+/// Real case: NuGetGallery's web.config keeps `<machineKey>` encrypted with its own provider; .NET
+/// loads it, and an upgrade where the admin did not touch it must not stop at it.
+#[test]
+fn an_encrypted_section_the_admin_did_not_change_passes_through() {
+    let machine_key = "    <machineKey configProtectionProvider=\"GalleryMachineKeyConfigurationProvider\">\n      <EncryptedData/>\n    </machineKey>\n";
+    let base = format!("<configuration>\n  <system.web>\n    <compilation debug=\"false\"/>\n{machine_key}  </system.web>\n</configuration>\n");
+    let old = base.replace("debug=\"false\"", "debug=\"true\"");
+    let new = base.replace(
+        "<compilation debug=\"false\"/>",
+        "<compilation debug=\"false\" targetFramework=\"4.7.2\"/>",
+    );
+    let m = merge(&base, &old, &new);
+    assert_eq!(
+        m.merged_text,
+        new.replace("debug=\"false\"", "debug=\"true\""),
+        "the admin's change is carried, the encrypted section is NEW's bytes"
+    );
+    // The identity merge of the real file: merge(X, X, --base X).
+    assert_eq!(merge(&old, &old, &old).merged_text, old);
+    // The admin changed the encrypted section itself: it would have to be read.
+    let changed = old.replace(
+        "<EncryptedData/>",
+        "<EncryptedData><CipherData/></EncryptedData>",
+    );
+    let i = |n: &str, t: &str| Input::from_bytes(n, t.as_bytes().to_vec());
+    let f = migrate3(
+        &i("b", &base),
+        &i("o", &changed),
+        &i("n", &new),
+        &Rules::builtin(),
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert_eq!(f.diagnostics[0].code, wcmigrate::diag::Code::Encrypted);
+}
+
+#[test]
+fn an_encrypted_copied_section_stops_a_2way_merge_but_not_an_unchanged_3way_one() {
+    let enc = "<configuration><appSettings configProtectionProvider=\"RsaProtectedConfigurationProvider\"><EncryptedData /></appSettings></configuration>";
+    let new =
+        "<configuration><appSettings><add key=\"A\" value=\"1\"/></appSettings></configuration>";
+    let i = |n: &str, t: &str| Input::from_bytes(n, t.as_bytes().to_vec());
+    let f = wcmigrate::migrate(
+        &i("o", enc),
+        &i("n", new),
+        &Rules::builtin(),
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert_eq!(f.diagnostics[0].code, wcmigrate::diag::Code::Encrypted);
+    assert_eq!(
+        merge(enc, enc, new).merged_text,
+        new,
+        "the same in BASE and OLD: NEW's"
+    );
+}
