@@ -343,3 +343,76 @@ fn dotnet_sees_the_migrated_values_of_generated_pairs() {
         }
     }
 }
+
+/// Real case: ClearCanvas' multi-line e-mail template setting in a CRLF file. .NET reads a String
+/// setting's line breaks as written, so the merged file must give OLD's exact string (CRs included),
+/// whatever NEW's line breaks are. Values are compared exactly here, not whitespace-folded.
+#[test]
+fn dotnet_reads_old_s_line_breaks_back() {
+    let Some(exe) = oracle() else { return };
+    let decl = "<configSections>\r\n    <sectionGroup name=\"applicationSettings\" type=\"System.Configuration.ApplicationSettingsGroup, System, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089\">\r\n      <section name=\"Mail.Settings\" type=\"System.Configuration.ClientSettingsSection, System, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089\" requirePermission=\"false\" />\r\n    </sectionGroup>\r\n  </configSections>";
+    let file = |sig: &str, body: &str| {
+        format!("<configuration>\r\n  {decl}\r\n  <appSettings>\r\n    <add key=\"Signature\" value=\"{sig}\" />\r\n  </appSettings>\r\n  <applicationSettings>\r\n    <Mail.Settings>\r\n      <setting name=\"BodyTemplate\" serializeAs=\"String\">\r\n        <value>{body}</value>\r\n      </setting>\r\n    </Mail.Settings>\r\n  </applicationSettings>\r\n</configuration>\r\n")
+    };
+    let crlf_old = file(
+        "Regards,&#xD;&#xA;The Team",
+        "\r\n&lt;html&gt;Dear $USER,&lt;br/&gt;\r\n &lt;b&gt;$PASSWORD&lt;/b&gt;\r\n",
+    );
+    let crlf_new = file("", "Your new password: $PASSWORD");
+    let (lf_old, lf_new) = (
+        crlf_old.replace("\r\n", "\n"),
+        crlf_new.replace("\r\n", "\n"),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let mut pairs = Vec::new();
+    for (i, (old, new)) in [
+        (&crlf_old, &crlf_new),
+        (&crlf_old, &lf_new),
+        (&lf_old, &crlf_new),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let m = wcmigrate::migrate(
+            &wcmigrate::Input::from_bytes("old.config", old.clone()),
+            &wcmigrate::Input::from_bytes("new.config", new.clone()),
+            &wcmigrate::Rules::builtin(),
+            &wcmigrate::Options::default(),
+        )
+        .unwrap();
+        let (o, out) = (
+            tmp.path().join(format!("{i}-old.config")),
+            tmp.path().join(format!("{i}-merged.config")),
+        );
+        fs::write(&o, old).unwrap();
+        fs::write(&out, &m.output).unwrap();
+        pairs.push((o, out));
+    }
+    let all: Vec<PathBuf> = pairs
+        .iter()
+        .flat_map(|(a, b)| [a.clone(), b.clone()])
+        .collect();
+    let seen = load(exe, &all);
+    for (o, out) in &pairs {
+        let (old, merged) = (&seen[o], &seen[out]);
+        assert_eq!(old["ok"], true, "{}: {}", o.display(), old["error"]);
+        assert_eq!(merged["ok"], true, "{}: {}", out.display(), merged["error"]);
+        assert_eq!(
+            merged["appSettings"],
+            old["appSettings"],
+            "{}",
+            out.display()
+        );
+        assert_eq!(
+            merged["applicationSettings"],
+            old["applicationSettings"],
+            "{}",
+            out.display()
+        );
+    }
+    let body = &seen[&pairs[0].0]["applicationSettings"]["Mail.Settings"]["BodyTemplate"];
+    assert!(
+        body.as_str().unwrap().starts_with("\r\n<html>"),
+        "the oracle reads CRs: {body}"
+    );
+}

@@ -6,14 +6,14 @@
 
 use serde::Deserialize;
 
-use super::carry::{carry, record, Carried};
+use super::carry::{carry, dotnet_attr, record, Carried};
 use super::context::{Context, Site};
 use super::{Claims, Kind, RuleAction, RuleInfo};
 use crate::config::{scopes, AppEntry, AppSettings, Scope};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{
     after_attributes, attr, block, child, elements, is_self_closing, last_child_slot, quote_of,
-    start_tag_end,
+    start_tag_end, value_range,
 };
 use crate::migration::Options;
 
@@ -64,6 +64,11 @@ fn old_app_settings<'a>(
         }
     }
     Some(values)
+}
+
+/// An entry's value as .NET reads it (literal line breaks and tabs kept), `""` when it has none.
+fn value_of(e: &AppEntry) -> String {
+    dotnet_attr(e.node, "value").unwrap_or_default()
 }
 
 /// BASE's inline appSettings at OLD's scope, to tell the admin's values from old defaults.
@@ -137,10 +142,11 @@ fn copy_scope<'a>(cx: &mut Context<'a>, old_scope: &Scope<'a, 'a>) {
         let secret = cx.is_secret_name(e.key);
         let old_attr = e.node.attributes().find(|a| a.name() == "value");
         let raw = (e.file == cx.old.id)
-            .then(|| old_attr.map(|a| &cx.old.text[a.range_value()]))
+            .then(|| old_attr.map(|a| &cx.old.text[value_range(cx.old.text, &a)]))
             .flatten();
         let span = (e.file, old_attr.map_or(e.node.range(), |a| a.range_value()));
-        let carried = carry(cx, &e.value, raw, span);
+        let old_v = value_of(e);
+        let carried = carry(cx, &old_v, raw, span);
         let site = Site {
             path: format!(
                 "{}appSettings/add[@key='{}']/@value",
@@ -149,11 +155,12 @@ fn copy_scope<'a>(cx: &mut Context<'a>, old_scope: &Scope<'a, 'a>) {
             ),
             span: 0..0,
             secret,
-            origin: cx.origin(base_values.get(e.key).map(|b| b.value.as_str()), &e.value),
+            origin: cx.origin(base_values.get(e.key).map(value_of).as_deref(), &old_v),
         };
         match new_values.get(e.key) {
             Some(n) => {
-                if carried.value == n.value {
+                let new_v = value_of(n);
+                if carried.value == new_v {
                     continue;
                 }
                 let span = match attr(new_text, n.node, "value") {
@@ -172,13 +179,7 @@ fn copy_scope<'a>(cx: &mut Context<'a>, old_scope: &Scope<'a, 'a>) {
                         at..at
                     }
                 };
-                record(
-                    cx,
-                    &Site { span, ..site },
-                    Some(&n.value),
-                    &e.value,
-                    &carried,
-                );
+                record(cx, &Site { span, ..site }, Some(&new_v), &old_v, &carried);
             }
             None => {
                 cx.near_miss_name(e.key, &known, "appSettings key", e.node.range());
@@ -239,7 +240,7 @@ fn copy_scope<'a>(cx: &mut Context<'a>, old_scope: &Scope<'a, 'a>) {
             span: at..at,
             ..site.clone()
         };
-        record(cx, &site, None, &e.value, carried);
+        record(cx, &site, None, &value_of(e), carried);
     }
     match new_sec {
         Some(s) => {

@@ -2,12 +2,14 @@
 //! spelling OLD wrote kept where it still means the same, and the changes it records.
 //!
 //! The copy actions call it for every value they carry. It edits nothing itself (the caller splices
-//! the value in) and only changes the bytes of a URL segment a rename names.
+//! the value in) and only changes the bytes of a URL segment a rename names. Values are compared as
+//! .NET reads them ([`dotnet_value`]).
 
 use std::ops::Range;
 
 use super::context::{near_miss, Context, Site};
 use crate::diag::{Code, Diagnostic, FileId};
+use crate::doc::{content_range, value_range};
 use crate::migration::ChangeKind;
 use crate::remap::{raw_segments, remap, remap_segments, validated};
 
@@ -207,4 +209,26 @@ fn near_miss_vdirs(
             );
         }
     }
+}
+
+/// A value as .NET reads it from its raw text: System.Configuration reads with an `XmlTextReader`
+/// that normalises neither line breaks nor attribute whitespace, so a literal CRLF, LF or tab stays
+/// what it is and only entities and character references are decoded. (A conforming parser, and so
+/// roxmltree, turns CRLF into LF and an attribute's line break into a space.) `None` when the raw text
+/// holds something else than text and references.
+pub fn dotnet_value(raw: &str) -> Option<String> {
+    unescape(raw).filter(|_| !raw.contains('<'))
+}
+
+/// Attribute `name` of `node` as .NET reads it (falling back to the parsed value).
+pub fn dotnet_attr(node: roxmltree::Node, name: &str) -> Option<String> {
+    let a = node.attributes().find(|a| a.name() == name)?;
+    let text = node.document().input_text();
+    Some(dotnet_value(&text[value_range(text, &a)]).unwrap_or_else(|| a.value().to_string()))
+}
+
+/// The text of a `<value>` element holding text only, as .NET reads it.
+pub fn dotnet_text(node: roxmltree::Node) -> Option<String> {
+    let text = node.document().input_text();
+    dotnet_value(&text[content_range(text, node)])
 }

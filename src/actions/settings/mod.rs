@@ -3,14 +3,15 @@
 //!
 //! Owns the settings groups it is given: values NEW has are replaced in place, settings only in OLD
 //! are added after NEW's, and a section only in OLD is added whole with its declaration
-//! ([`new_section`]). It never touches another section and never reads a file.
+//! ([`new_section`]). Values are written so that .NET reads OLD's string back, line breaks included.
+//! It never touches another section and never reads a file.
 
 use std::collections::HashMap;
 use std::ops::Range;
 
 use serde::Deserialize;
 
-use super::carry::{carry, record, Carried};
+use super::carry::{carry, dotnet_text, record, Carried};
 use super::context::{Context, Site};
 use super::{Claims, Kind, RuleAction, RuleInfo};
 use crate::config::{
@@ -18,7 +19,7 @@ use crate::config::{
 };
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{content_range, elements, is_self_closing, last_child_slot, quote_of};
-use crate::edit::{escape_text, first_eol, with_eol};
+use crate::edit::{eol_before, escape_text_eol, first_eol, line_breaks_are, with_eol};
 use crate::migration::{ChangeKind, Options};
 
 mod new_section;
@@ -109,12 +110,37 @@ struct Base<'s, 'a> {
 }
 
 impl Base<'_, '_> {
-    fn value(&self, name: &str) -> Option<&str> {
+    fn value(&self, name: &str) -> Option<String> {
         self.section?
             .settings
             .iter()
             .find(|s| s.name == name)
-            .map(|s| s.value.as_str())
+            .map(value_of)
+    }
+}
+
+/// A setting's value as compared across files: a String value as .NET reads it (line breaks as
+/// written), an Xml value's inner XML trimmed.
+fn value_of(s: &Setting) -> String {
+    match (s.serialize_as, s.value_node) {
+        (SerializeAs::Xml, _) => s.value.trim().to_string(),
+        (SerializeAs::String, Some(v)) if s.plain => {
+            dotnet_text(v).unwrap_or_else(|| s.value.clone())
+        }
+        _ => s.value.clone(),
+    }
+}
+
+/// The content of a `<value>` that holds OLD's setting in a text whose line break is `eol`: OLD's own
+/// spelling when it fits, so that .NET reads OLD's string back; Xml values re-broken to `eol`.
+fn value_text(os: &Setting, carried: &Carried, eol: &str) -> String {
+    match os.serialize_as {
+        SerializeAs::String => carried
+            .raw
+            .clone()
+            .filter(|r| !r.contains('<') && line_breaks_are(r, eol))
+            .unwrap_or_else(|| escape_text_eol(&carried.value, eol)),
+        SerializeAs::Xml => with_eol(&os.value, eol),
     }
 }
 
@@ -213,36 +239,37 @@ fn copy_setting(cx: &mut Context, prefix: &str, os: &Setting, ns: &Setting, base
         );
         return;
     }
-    let origin = cx.origin(base.value(os.name), &os.value);
+    let old_v = value_of(os);
+    let origin = cx.origin(base.value(os.name).as_deref(), &old_v);
+    let eol = eol_before(cx.new.text, ns.node.range().start);
     match os.serialize_as {
         SerializeAs::String => {
-            let old_text = cx.old.text;
-            let raw_range = os.value_node.map(|v| content_range(old_text, v));
-            let raw = raw_range.clone().map(|r| &old_text[r]);
-            let span = (old_id, raw_range.unwrap_or(os.node.range()));
-            let carried = carry(cx, &os.value, raw, span);
-            if carried.value == ns.value {
+            let raw_range = os.value_node.map(|v| {
+                (
+                    v.document().input_text(),
+                    content_range(v.document().input_text(), v),
+                )
+            });
+            let raw = raw_range.clone().map(|(t, r)| &t[r]);
+            let span = (old_id, raw_range.map_or(os.node.range(), |(_, r)| r));
+            let carried = carry(cx, &old_v, raw, span);
+            let new_v = value_of(ns);
+            if carried.value == new_v {
                 return;
             }
-            let text = carried
-                .raw
-                .clone()
-                .filter(|r| !r.contains(['\r', '<']))
-                .unwrap_or_else(|| escape_text(&carried.value));
-            let span = set_value_content(cx, ns, text);
+            let span = set_value_content(cx, ns, value_text(os, &carried, eol));
             let site = Site {
                 path,
                 span,
                 secret,
                 origin,
             };
-            record(cx, &site, Some(&ns.value), &os.value, &carried);
+            record(cx, &site, Some(&new_v), &old_v, &carried);
         }
         SerializeAs::Xml => {
             if os.value.trim() == ns.value.trim() {
                 return;
             }
-            let eol = first_eol(cx.new.text);
             let span = set_value_content(cx, ns, with_eol(&os.value, eol));
             let site = Site {
                 path,
@@ -295,21 +322,21 @@ fn setting_text(
 ) -> String {
     let path = format!("{prefix}/setting[@name='{}']", os.name);
     let secret = cx.is_secret_name(os.name);
-    let (old_text, new_text) = (cx.old.text, cx.new.text);
-    let (value_text, carried) = match os.serialize_as {
+    let new_text = cx.new.text;
+    let eol = new_sec.map_or(first_eol(new_text), |s| cx.slot_layout(s.node, false).1);
+    let (value_text, carried, old_value) = match os.serialize_as {
         SerializeAs::String => {
-            let raw = os.value_node.map(|v| &old_text[content_range(old_text, v)]);
-            let carried = carry(cx, &os.value, raw, (cx.old.id, os.node.range()));
-            let text = carried
-                .raw
-                .clone()
-                .filter(|r| !r.contains(['\r', '<']))
-                .unwrap_or_else(|| escape_text(&carried.value));
-            (text, carried)
+            let old_v = value_of(os);
+            let raw = os
+                .value_node
+                .map(|v| &v.document().input_text()[content_range(v.document().input_text(), v)]);
+            let carried = carry(cx, &old_v, raw, (cx.old.id, os.node.range()));
+            (value_text(os, &carried, eol), carried, old_v)
         }
         SerializeAs::Xml => (
-            with_eol(&os.value, first_eol(new_text)),
+            with_eol(&os.value, eol),
             Carried::plain(&os.value),
+            os.value.clone(),
         ),
     };
     let sibling = new_sec.and_then(|s| s.settings.last());
@@ -348,9 +375,9 @@ fn setting_text(
         path,
         span: at..at,
         secret,
-        origin: cx.origin(base.value(os.name), &os.value),
+        origin: cx.origin(base.value(os.name).as_deref(), &value_of(os)),
     };
-    record(cx, &site, None, &os.value, &carried);
+    record(cx, &site, None, &old_value, &carried);
     cx.diags.push(
         Diagnostic::new(
             Code::Inserted,
