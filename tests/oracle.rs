@@ -167,6 +167,21 @@ fn args(case: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The value a migrated key or setting must have, given OLD's (`v`) and, in a 3-way case, BASE's:
+/// OLD's (remapped) unless the admin left BASE's value, in which case NEW's stands (or its absence).
+/// The built-in rules resolve a conflict for OLD.
+fn wanted(
+    v: &str,
+    base: Option<Option<&String>>,
+    new: Option<&String>,
+    a: &[String],
+) -> Option<String> {
+    match base {
+        Some(Some(b)) if b == v => new.cloned(),
+        _ => Some(remap(v, a)),
+    }
+}
+
 #[test]
 fn dotnet_loads_every_corpus_file_and_sees_the_migrated_values() {
     let Some(exe) = oracle() else { return };
@@ -178,18 +193,26 @@ fn dotnet_loads_every_corpus_file_and_sees_the_migrated_values() {
             "{}.config",
             case.file_name().unwrap().to_string_lossy()
         ));
+        let base = case.join("base.config");
+        let base_args = match base.is_file() {
+            true => vec!["--base".into(), base.display().to_string()],
+            false => Vec::new(),
+        };
         let o = Command::new(env!("CARGO_BIN_EXE_wcmigrate"))
             .arg("merge")
             .arg(case.join("old.config"))
             .arg(case.join("new.config"))
             .args(args(&case))
+            .args(base_args)
             .arg("-o")
             .arg(&out)
             .output()
             .unwrap();
         assert!(o.status.success(), "{}", case.display());
-        for f in ["old.config", "new.config", "expected.config"] {
-            paths.push(case.join(f));
+        for f in ["old.config", "new.config", "expected.config", "base.config"] {
+            if case.join(f).is_file() {
+                paths.push(case.join(f));
+            }
         }
         paths.push(out.clone());
         outputs.push((case, out));
@@ -214,15 +237,18 @@ fn dotnet_loads_every_corpus_file_and_sees_the_migrated_values() {
             &seen[&case.join("old.config")],
             &seen[&case.join("new.config")],
         );
+        // A 3-way case: what the admin left at BASE's value is not carried.
+        let base = seen.get(&case.join("base.config"));
+        let (b_app, b_set) = (base.map(app), base.map(settings));
         for merged_path in [out.clone(), case.join("expected.config")] {
             let merged = &seen[&merged_path];
             let (m_app, m_set) = (app(merged), settings(merged));
             let (o_app, n_app) = (app(old), app(new));
             for (k, v) in &o_app {
-                let want = remap(v, &a);
-                if m_app.get(k) != Some(&want) {
+                let want = wanted(v, b_app.as_ref().map(|b| b.get(k)), n_app.get(k), &a);
+                if m_app.get(k) != want.as_ref() {
                     wrong.push(format!(
-                        "{name} {}: appSettings {k} = {:?}, want OLD's {want:?}",
+                        "{name} {}: appSettings {k} = {:?}, want {want:?}",
                         merged_path.display(),
                         m_app.get(k)
                     ));
@@ -238,10 +264,10 @@ fn dotnet_loads_every_corpus_file_and_sees_the_migrated_values() {
             }
             let (o_set, n_set) = (settings(old), settings(new));
             for (k, v) in &o_set {
-                let want = remap(v, &a);
-                if m_set.get(k) != Some(&want) {
+                let want = wanted(v, b_set.as_ref().map(|b| b.get(k)), n_set.get(k), &a);
+                if m_set.get(k) != want.as_ref() {
                     wrong.push(format!(
-                        "{name} {}: {k} = {:?}, want OLD's {want:?}",
+                        "{name} {}: {k} = {:?}, want {want:?}",
                         merged_path.display(),
                         m_set.get(k)
                     ));

@@ -278,3 +278,23 @@ fn line_breaks_in_values_are_written_so_that_dotnet_reads_old_s_string() {
         "idempotent"
     );
 }
+
+/// Without BASE a key only in OLD may be the admin's own or a default the new version removed (real:
+/// mvcforum 1.9 dropped `MVCForumVersion`): it is still carried, and the note says `--base` would tell.
+#[test]
+fn a_key_only_in_old_is_carried_and_the_note_points_at_base() {
+    let old = "<configuration>\n  <appSettings>\n    <add key=\"A\" value=\"old\" />\n    <add key=\"MVCForumVersion\" value=\"1.7\" />\n  </appSettings>\n</configuration>\n";
+    let m = run(old, NEW_APP);
+    assert!(m
+        .merged_text
+        .contains("<add key=\"MVCForumVersion\" value=\"1.7\" />"));
+    let note = m
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::Inserted)
+        .expect("N301");
+    assert!(
+        note.help.as_deref().is_some_and(|h| h.contains("--base")),
+        "{note:?}"
+    );
+}
