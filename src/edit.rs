@@ -97,7 +97,9 @@ impl Edits {
 }
 
 /// Escapes a decoded value for an attribute delimited by `quote`. Tabs and line breaks become character
-/// references, since attribute-value normalisation would otherwise turn them into spaces.
+/// references (`&#xD;&#xA;`, as .NET's own writer spells them): attribute-value normalisation would
+/// turn literal ones into spaces, and a reader that does not normalise (.NET's configuration reader)
+/// would read a literal line break as whatever bytes the file has.
 pub fn escape_attr(value: &str, quote: char) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
@@ -106,9 +108,9 @@ pub fn escape_attr(value: &str, quote: char) -> String {
             '<' => out.push_str("&lt;"),
             '"' if quote == '"' => out.push_str("&quot;"),
             '\'' if quote == '\'' => out.push_str("&apos;"),
-            '\t' => out.push_str("&#9;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#x9;"),
+            '\n' => out.push_str("&#xA;"),
+            '\r' => out.push_str("&#xD;"),
             c => out.push(c),
         }
     }
@@ -118,17 +120,42 @@ pub fn escape_attr(value: &str, quote: char) -> String {
 /// Escapes a decoded value for element content. `\r` becomes a reference so it survives line-ending
 /// normalisation.
 pub fn escape_text(value: &str) -> String {
+    escape_text_eol(value, "\n")
+}
+
+/// Escapes a decoded value for element content in a text whose line break is `eol`. A line break of
+/// the value that is `eol` is written as it is; any other CR or LF becomes a character reference. So a
+/// reader that keeps line breaks as they are (.NET's configuration reader) reads the value back, and the
+/// file gets no bare LF in CRLF text (nor CRLF in LF text).
+pub fn escape_text_eol(value: &str, eol: &str) -> String {
     let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '\r' => out.push_str("&#13;"),
+            '\r' if eol == "\r\n" && chars.peek() == Some(&'\n') => {
+                chars.next();
+                out.push_str("\r\n");
+            }
+            '\r' => out.push_str("&#xD;"),
+            '\n' if eol == "\n" => out.push('\n'),
+            '\n' => out.push_str("&#xA;"),
             c => out.push(c),
         }
     }
     out
+}
+
+/// True when every line break in `raw` is `eol` (CRLF, or LF without CR).
+pub fn line_breaks_are(raw: &str, eol: &str) -> bool {
+    let crlf = raw.matches("\r\n").count();
+    let (cr, lf) = (raw.matches('\r').count(), raw.matches('\n').count());
+    match eol {
+        "\r\n" => cr == crlf && lf == crlf,
+        _ => cr == 0,
+    }
 }
 
 /// Start of the line holding `pos`.
@@ -208,8 +235,16 @@ mod tests {
     fn escaping_depends_on_context() {
         assert_eq!(escape_attr("a&b<c\"d'e>", '"'), "a&amp;b&lt;c&quot;d'e>");
         assert_eq!(escape_attr("a\"b'c", '\''), "a\"b&apos;c");
-        assert_eq!(escape_attr("x\ty\r\n", '"'), "x&#9;y&#13;&#10;");
+        assert_eq!(escape_attr("x\ty\r\n", '"'), "x&#x9;y&#xD;&#xA;");
         assert_eq!(escape_text("a<b>&\"c"), "a&lt;b&gt;&amp;\"c");
+        // Line breaks: the file's own kind is written as it is, any other as references.
+        assert_eq!(
+            escape_text_eol("a\r\nb\nc\rd", "\r\n"),
+            "a\r\nb&#xA;c&#xD;d"
+        );
+        assert_eq!(escape_text_eol("a\r\nb\nc", "\n"), "a&#xD;\nb\nc");
+        assert!(line_breaks_are("a\r\nb", "\r\n") && !line_breaks_are("a\nb\r\n", "\r\n"));
+        assert!(line_breaks_are("a\nb", "\n") && !line_breaks_are("a\r\nb", "\n"));
     }
 
     #[test]

@@ -167,6 +167,21 @@ fn args(case: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The value a migrated key or setting must have, given OLD's (`v`) and, in a 3-way case, BASE's:
+/// OLD's (remapped) unless the admin left BASE's value, in which case NEW's stands (or its absence).
+/// The built-in rules resolve a conflict for OLD.
+fn wanted(
+    v: &str,
+    base: Option<Option<&String>>,
+    new: Option<&String>,
+    a: &[String],
+) -> Option<String> {
+    match base {
+        Some(Some(b)) if b == v => new.cloned(),
+        _ => Some(remap(v, a)),
+    }
+}
+
 #[test]
 fn dotnet_loads_every_corpus_file_and_sees_the_migrated_values() {
     let Some(exe) = oracle() else { return };
@@ -178,18 +193,26 @@ fn dotnet_loads_every_corpus_file_and_sees_the_migrated_values() {
             "{}.config",
             case.file_name().unwrap().to_string_lossy()
         ));
+        let base = case.join("base.config");
+        let base_args = match base.is_file() {
+            true => vec!["--base".into(), base.display().to_string()],
+            false => Vec::new(),
+        };
         let o = Command::new(env!("CARGO_BIN_EXE_wcmigrate"))
             .arg("merge")
             .arg(case.join("old.config"))
             .arg(case.join("new.config"))
             .args(args(&case))
+            .args(base_args)
             .arg("-o")
             .arg(&out)
             .output()
             .unwrap();
         assert!(o.status.success(), "{}", case.display());
-        for f in ["old.config", "new.config", "expected.config"] {
-            paths.push(case.join(f));
+        for f in ["old.config", "new.config", "expected.config", "base.config"] {
+            if case.join(f).is_file() {
+                paths.push(case.join(f));
+            }
         }
         paths.push(out.clone());
         outputs.push((case, out));
@@ -214,15 +237,18 @@ fn dotnet_loads_every_corpus_file_and_sees_the_migrated_values() {
             &seen[&case.join("old.config")],
             &seen[&case.join("new.config")],
         );
+        // A 3-way case: what the admin left at BASE's value is not carried.
+        let base = seen.get(&case.join("base.config"));
+        let (b_app, b_set) = (base.map(app), base.map(settings));
         for merged_path in [out.clone(), case.join("expected.config")] {
             let merged = &seen[&merged_path];
             let (m_app, m_set) = (app(merged), settings(merged));
             let (o_app, n_app) = (app(old), app(new));
             for (k, v) in &o_app {
-                let want = remap(v, &a);
-                if m_app.get(k) != Some(&want) {
+                let want = wanted(v, b_app.as_ref().map(|b| b.get(k)), n_app.get(k), &a);
+                if m_app.get(k) != want.as_ref() {
                     wrong.push(format!(
-                        "{name} {}: appSettings {k} = {:?}, want OLD's {want:?}",
+                        "{name} {}: appSettings {k} = {:?}, want {want:?}",
                         merged_path.display(),
                         m_app.get(k)
                     ));
@@ -238,10 +264,10 @@ fn dotnet_loads_every_corpus_file_and_sees_the_migrated_values() {
             }
             let (o_set, n_set) = (settings(old), settings(new));
             for (k, v) in &o_set {
-                let want = remap(v, &a);
-                if m_set.get(k) != Some(&want) {
+                let want = wanted(v, b_set.as_ref().map(|b| b.get(k)), n_set.get(k), &a);
+                if m_set.get(k) != want.as_ref() {
                     wrong.push(format!(
-                        "{name} {}: {k} = {:?}, want OLD's {want:?}",
+                        "{name} {}: {k} = {:?}, want {want:?}",
                         merged_path.display(),
                         m_set.get(k)
                     ));
@@ -342,4 +368,77 @@ fn dotnet_sees_the_migrated_values_of_generated_pairs() {
             assert_eq!(ms.get(k), Some(v), "{}: {k}", t[2].display());
         }
     }
+}
+
+/// Real case: ClearCanvas' multi-line e-mail template setting in a CRLF file. .NET reads a String
+/// setting's line breaks as written, so the merged file must give OLD's exact string (CRs included),
+/// whatever NEW's line breaks are. Values are compared exactly here, not whitespace-folded.
+#[test]
+fn dotnet_reads_old_s_line_breaks_back() {
+    let Some(exe) = oracle() else { return };
+    let decl = "<configSections>\r\n    <sectionGroup name=\"applicationSettings\" type=\"System.Configuration.ApplicationSettingsGroup, System, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089\">\r\n      <section name=\"Mail.Settings\" type=\"System.Configuration.ClientSettingsSection, System, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089\" requirePermission=\"false\" />\r\n    </sectionGroup>\r\n  </configSections>";
+    let file = |sig: &str, body: &str| {
+        format!("<configuration>\r\n  {decl}\r\n  <appSettings>\r\n    <add key=\"Signature\" value=\"{sig}\" />\r\n  </appSettings>\r\n  <applicationSettings>\r\n    <Mail.Settings>\r\n      <setting name=\"BodyTemplate\" serializeAs=\"String\">\r\n        <value>{body}</value>\r\n      </setting>\r\n    </Mail.Settings>\r\n  </applicationSettings>\r\n</configuration>\r\n")
+    };
+    let crlf_old = file(
+        "Regards,&#xD;&#xA;The Team",
+        "\r\n&lt;html&gt;Dear $USER,&lt;br/&gt;\r\n &lt;b&gt;$PASSWORD&lt;/b&gt;\r\n",
+    );
+    let crlf_new = file("", "Your new password: $PASSWORD");
+    let (lf_old, lf_new) = (
+        crlf_old.replace("\r\n", "\n"),
+        crlf_new.replace("\r\n", "\n"),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let mut pairs = Vec::new();
+    for (i, (old, new)) in [
+        (&crlf_old, &crlf_new),
+        (&crlf_old, &lf_new),
+        (&lf_old, &crlf_new),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let m = wcmigrate::migrate(
+            &wcmigrate::Input::from_bytes("old.config", old.clone()),
+            &wcmigrate::Input::from_bytes("new.config", new.clone()),
+            &wcmigrate::Rules::builtin(),
+            &wcmigrate::Options::default(),
+        )
+        .unwrap();
+        let (o, out) = (
+            tmp.path().join(format!("{i}-old.config")),
+            tmp.path().join(format!("{i}-merged.config")),
+        );
+        fs::write(&o, old).unwrap();
+        fs::write(&out, &m.output).unwrap();
+        pairs.push((o, out));
+    }
+    let all: Vec<PathBuf> = pairs
+        .iter()
+        .flat_map(|(a, b)| [a.clone(), b.clone()])
+        .collect();
+    let seen = load(exe, &all);
+    for (o, out) in &pairs {
+        let (old, merged) = (&seen[o], &seen[out]);
+        assert_eq!(old["ok"], true, "{}: {}", o.display(), old["error"]);
+        assert_eq!(merged["ok"], true, "{}: {}", out.display(), merged["error"]);
+        assert_eq!(
+            merged["appSettings"],
+            old["appSettings"],
+            "{}",
+            out.display()
+        );
+        assert_eq!(
+            merged["applicationSettings"],
+            old["applicationSettings"],
+            "{}",
+            out.display()
+        );
+    }
+    let body = &seen[&pairs[0].0]["applicationSettings"]["Mail.Settings"]["BodyTemplate"];
+    assert!(
+        body.as_str().unwrap().starts_with("\r\n<html>"),
+        "the oracle reads CRs: {body}"
+    );
 }

@@ -223,3 +223,78 @@ fn a_name_that_only_extends_a_known_one_is_not_a_near_miss() {
     assert_eq!(near.len(), 1, "{near:?}");
     assert!(near[0].contains("MultiFactorAuthWebServicesSdk"));
 }
+
+/// Real case: ClearCanvas' `PasswordResetEmailSettings/BodyTemplate`, a String setting holding a
+/// multi-line HTML template in a CRLF file. .NET's configuration reader keeps line breaks as written,
+/// so the value is "\r\n<!DOCTYPE ..." and must stay so: never a bare LF in a CRLF file. An attribute's
+/// literal line break (which .NET also reads as written) is written as character references.
+const CRLF_OLD: &str = "<configuration>\r\n  <appSettings>\r\n    <add key=\"Signature\" value=\"Regards,\r\nThe Team\" />\r\n    <add key=\"Footer\" value=\"a\nb\tc\" />\r\n  </appSettings>\r\n  <applicationSettings>\r\n    <Mail.Settings>\r\n      <setting name=\"BodyTemplate\" serializeAs=\"String\">\r\n        <value>\r\n&lt;html&gt;Dear $USER,&lt;br/&gt;\r\n &lt;b&gt;$PASSWORD&lt;/b&gt;\r\n</value>\r\n      </setting>\r\n    </Mail.Settings>\r\n  </applicationSettings>\r\n</configuration>\r\n";
+const CRLF_NEW: &str = "<configuration>\r\n  <appSettings>\r\n    <add key=\"Signature\" value=\"\" />\r\n    <add key=\"Footer\" value=\"\" />\r\n  </appSettings>\r\n  <applicationSettings>\r\n    <Mail.Settings>\r\n      <setting name=\"BodyTemplate\" serializeAs=\"String\">\r\n        <value>Your new password: $PASSWORD</value>\r\n      </setting>\r\n    </Mail.Settings>\r\n  </applicationSettings>\r\n</configuration>\r\n";
+
+#[test]
+fn line_breaks_in_values_are_written_so_that_dotnet_reads_old_s_string() {
+    let m = run(CRLF_OLD, CRLF_NEW);
+    let body = "<value>\r\n&lt;html&gt;Dear $USER,&lt;br/&gt;\r\n &lt;b&gt;$PASSWORD&lt;/b&gt;\r\n</value>";
+    assert!(m.merged_text.contains(body), "{}", m.merged_text);
+    assert!(
+        m.merged_text
+            .contains("value=\"Regards,&#xD;&#xA;The Team\""),
+        "{}",
+        m.merged_text
+    );
+    assert!(m.merged_text.contains("value=\"a&#xA;b&#x9;c\""));
+    assert_eq!(
+        m.merged_text.matches('\n').count(),
+        m.merged_text.matches("\r\n").count(),
+        "no bare LF in a CRLF file"
+    );
+    assert!(
+        run(CRLF_OLD, &m.merged_text).changes.is_empty(),
+        "idempotent"
+    );
+
+    // Into an LF file: the CR becomes a reference, the LF stays a line break.
+    let lf_new = CRLF_NEW.replace("\r\n", "\n");
+    let m = run(CRLF_OLD, &lf_new);
+    assert!(
+        m.merged_text.contains("<value>&#xD;\n&lt;html&gt;Dear $USER,&lt;br/&gt;&#xD;\n &lt;b&gt;$PASSWORD&lt;/b&gt;&#xD;\n</value>"),
+        "{}",
+        m.merged_text
+    );
+    assert!(!m.merged_text.contains('\r'), "no CRLF in an LF file");
+    assert!(
+        run(CRLF_OLD, &m.merged_text).changes.is_empty(),
+        "idempotent"
+    );
+
+    // An LF value into a CRLF file: the LF is a reference.
+    let lf_old = CRLF_OLD.replace("\r\n", "\n");
+    let m = run(&lf_old, CRLF_NEW);
+    assert!(m.merged_text.contains(
+        "<value>&#xA;&lt;html&gt;Dear $USER,&lt;br/&gt;&#xA; &lt;b&gt;$PASSWORD&lt;/b&gt;&#xA;</value>"
+    ));
+    assert!(
+        run(&lf_old, &m.merged_text).changes.is_empty(),
+        "idempotent"
+    );
+}
+
+/// Without BASE a key only in OLD may be the admin's own or a default the new version removed (real:
+/// mvcforum 1.9 dropped `MVCForumVersion`): it is still carried, and the note says `--base` would tell.
+#[test]
+fn a_key_only_in_old_is_carried_and_the_note_points_at_base() {
+    let old = "<configuration>\n  <appSettings>\n    <add key=\"A\" value=\"old\" />\n    <add key=\"MVCForumVersion\" value=\"1.7\" />\n  </appSettings>\n</configuration>\n";
+    let m = run(old, NEW_APP);
+    assert!(m
+        .merged_text
+        .contains("<add key=\"MVCForumVersion\" value=\"1.7\" />"));
+    let note = m
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::Inserted)
+        .expect("N301");
+    assert!(
+        note.help.as_deref().is_some_and(|h| h.contains("--base")),
+        "{note:?}"
+    );
+}

@@ -434,26 +434,173 @@ fn a_removed_element_takes_its_lines_and_its_comment_only_when_the_rule_says_so(
     assert_eq!(m.merged_text, old);
 }
 
+/// The decisions of one migration, by path: (kind, chosen, diagnostic code of that path).
+fn decided(
+    m: &Migration,
+    path: &str,
+) -> (wcmigrate::merge::DecisionKind, Option<wcmigrate::Prefer>) {
+    let d = m
+        .decisions
+        .iter()
+        .find(|d| d.path.contains(path))
+        .unwrap_or_else(|| panic!("no decision for {path}: {:?}", m.decisions));
+    (d.kind, d.chosen)
+}
+
+fn has(m: &Migration, code: wcmigrate::diag::Code, path: &str) -> bool {
+    m.diagnostics
+        .iter()
+        .any(|d| d.code == code && d.message.contains(path))
+}
+
+/// Real cases: Orchard 1.9 -> 1.10 raised `webpages:Version` (3.0.0.0 -> 3.0.3) and mvcforum 1.7 -> 1.9
+/// dropped `MVCForumVersion`; with `--base` both came back from OLD although the admin never set them.
 #[test]
-fn app_settings_report_whether_the_admin_changed_them() {
-    let base = "<configuration><appSettings><add key=\"A\" value=\"1\"/><add key=\"B\" value=\"1\"/></appSettings></configuration>";
-    let old = "<configuration><appSettings><add key=\"A\" value=\"1\"/><add key=\"B\" value=\"2\"/></appSettings></configuration>";
-    let new = "<configuration><appSettings><add key=\"A\" value=\"9\"/><add key=\"B\" value=\"9\"/></appSettings></configuration>";
-    let m = merge(base, old, new);
-    assert!(
-        m.merged_text.contains("key=\"A\" value=\"1\"")
-            && m.merged_text.contains("key=\"B\" value=\"2\""),
-        "OLD's values are copied, as in 2-way"
+fn app_settings_follow_the_3way_rule_key_by_key() {
+    use wcmigrate::diag::Code;
+    use wcmigrate::merge::DecisionKind::{Carried, Conflict, KeptNew};
+    let base = "<configuration>\n  <appSettings>\n    <add key=\"webpages:Version\" value=\"3.0.0.0\" />\n    <add key=\"MVCForumVersion\" value=\"1.7\" />\n    <add key=\"SiteName\" value=\"Forum\" />\n    <add key=\"PageSize\" value=\"10\" />\n    <add key=\"LegacyMode\" value=\"false\" />\n    <add key=\"Theme\" value=\"Default\" />\n  </appSettings>\n</configuration>\n";
+    let old = base
+        .replace("\"Forum\"", "\"My Forum\"")
+        .replace("\"10\"", "\"50\"")
+        .replace("\"false\"", "\"true\"")
+        .replace("\"Default\"", "\"Dark\"")
+        .replace(
+            "  </appSettings>",
+            "    <add key=\"Analytics\" value=\"UA-1\" />\n  </appSettings>",
+        );
+    let new = "<configuration>\n  <appSettings>\n    <add key=\"webpages:Version\" value=\"3.0.3\" />\n    <add key=\"SiteName\" value=\"Forum\" />\n    <add key=\"PageSize\" value=\"20\" />\n    <add key=\"Theme\" value=\"Dark\" />\n  </appSettings>\n</configuration>\n";
+    let m = merge(base, &old, new);
+    assert_eq!(
+        m.merged_text,
+        "<configuration>\n  <appSettings>\n    <add key=\"webpages:Version\" value=\"3.0.3\" />\n    <add key=\"SiteName\" value=\"My Forum\" />\n    <add key=\"PageSize\" value=\"50\" />\n    <add key=\"Theme\" value=\"Dark\" />\n    <add key=\"LegacyMode\" value=\"true\" />\n    <add key=\"Analytics\" value=\"UA-1\" />\n  </appSettings>\n</configuration>\n"
     );
-    let origin = |k: &str| {
-        m.changes
-            .iter()
-            .find(|c| c.path.contains(k))
-            .unwrap()
-            .origin
+    // The vendor's new default stands; the key it removed stays removed.
+    assert_eq!(decided(&m, "webpages:Version"), (KeptNew, None));
+    assert!(has(&m, Code::DefaultUpdated, "webpages:Version"));
+    assert_eq!(decided(&m, "MVCForumVersion"), (KeptNew, None));
+    assert!(has(&m, Code::RemovedByVendor, "MVCForumVersion"));
+    // The admin's change where NEW kept BASE's value.
+    assert_eq!(decided(&m, "SiteName"), (Carried, None));
+    assert!(has(&m, Code::Carried, "SiteName"));
+    // Both changed it: a conflict, which the built-in rule gives to OLD.
+    assert_eq!(
+        decided(&m, "PageSize"),
+        (Conflict, Some(wcmigrate::Prefer::Old))
+    );
+    assert!(has(&m, Code::Conflict, "PageSize"));
+    let labels: Vec<&str> = m
+        .decisions
+        .iter()
+        .find(|d| d.path.contains("PageSize"))
+        .unwrap()
+        .labels
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect();
+    assert_eq!(labels, ["BASE", "OLD", "NEW"]);
+    // Changed by the admin, removed by the vendor: carried, with a warning.
+    assert_eq!(decided(&m, "LegacyMode"), (Carried, None));
+    assert!(has(&m, Code::ChangedButRemoved, "LegacyMode"));
+    // Both made the same change; the admin's own key is added.
+    assert_eq!(decided(&m, "Theme"), (KeptNew, None));
+    assert_eq!(decided(&m, "Analytics"), (Carried, None));
+    // Every value written is the admin's.
+    assert_eq!(m.changes.len(), 4, "{:?}", m.changes);
+    assert!(m
+        .changes
+        .iter()
+        .all(|c| c.origin == Some(wcmigrate::merge::Origin::Admin)));
+    assert!(
+        merge(base, &old, &m.merged_text).changes.is_empty(),
+        "idempotent"
+    );
+
+    // A rule that prefers NEW keeps NEW's value in the conflict.
+    let rules = wcmigrate::rules::DEFAULT_RULES.replace(
+        "action = \"copy-app-settings\"\n",
+        "action = \"copy-app-settings\"\nprefer = \"new\"\n",
+    );
+    let rules = rules.replacen("prefer = \"old\"\n", "", 1);
+    let rules = Rules::parse(&rules, wcmigrate::diag::FileId(0)).unwrap();
+    let i = |n: &str, t: &str| Input::from_bytes(n, t.as_bytes().to_vec());
+    let m = migrate3(
+        &i("b", base),
+        &i("o", &old),
+        &i("n", new),
+        &rules,
+        &Options::default(),
+    )
+    .unwrap();
+    assert!(m.merged_text.contains("key=\"PageSize\" value=\"20\""));
+    assert_eq!(
+        decided(&m, "PageSize"),
+        (Conflict, Some(wcmigrate::Prefer::New))
+    );
+}
+
+#[test]
+fn settings_follow_the_3way_rule_and_a_removed_section_stays_removed() {
+    use wcmigrate::diag::Code;
+    let decl = |secs: &[&str]| {
+        let s: String = secs.iter().map(|n| format!("<section name=\"{n}\" type=\"System.Configuration.ClientSettingsSection, System\" />")).collect();
+        format!("<configSections><sectionGroup name=\"applicationSettings\" type=\"System.Configuration.ApplicationSettingsGroup, System\">{s}</sectionGroup></configSections>")
     };
-    assert_eq!(origin("'A'"), Some(wcmigrate::merge::Origin::Default));
-    assert_eq!(origin("'B'"), Some(wcmigrate::merge::Origin::Admin));
+    let setting = |n: &str, v: &str| {
+        format!("<setting name=\"{n}\" serializeAs=\"String\"><value>{v}</value></setting>")
+    };
+    let file = |secs: &[(&str, String)]| {
+        let names: Vec<&str> = secs.iter().map(|(n, _)| *n).collect();
+        let body: String = secs
+            .iter()
+            .map(|(n, c)| format!("<{n}>{c}</{n}>"))
+            .collect();
+        format!(
+            "<configuration>{}<applicationSettings>{body}</applicationSettings></configuration>",
+            decl(&names)
+        )
+    };
+    let base = file(&[
+        (
+            "App.Settings",
+            setting("Url", "http://a/1.7") + &setting("Mode", "basic"),
+        ),
+        ("Legacy.Settings", setting("Folder", "~/import")),
+        ("Old.Settings", setting("Path", "x") + &setting("Size", "1")),
+    ]);
+    let old = file(&[
+        (
+            "App.Settings",
+            setting("Url", "http://a/1.7") + &setting("Mode", "expert"),
+        ),
+        ("Legacy.Settings", setting("Folder", "~/import")),
+        ("Old.Settings", setting("Path", "x") + &setting("Size", "2")),
+    ]);
+    let new = file(&[(
+        "App.Settings",
+        setting("Url", "https://a/1.9") + &setting("Mode", "basic"),
+    )]);
+    let m = merge(&base, &old, &new);
+    let want = format!(
+        "<configuration>{}<applicationSettings><App.Settings>{}{}</App.Settings><Old.Settings>{}</Old.Settings></applicationSettings></configuration>",
+        decl(&["App.Settings", "Old.Settings"]),
+        setting("Url", "https://a/1.9"),
+        setting("Mode", "expert"),
+        setting("Size", "2"),
+    );
+    assert_eq!(
+        m.merged_text.replace(['\n', ' '], ""),
+        want.replace(['\n', ' '], "")
+    );
+    assert!(has(&m, Code::DefaultUpdated, "'Url'"));
+    assert!(has(&m, Code::Carried, "'Mode'"));
+    assert!(has(&m, Code::RemovedByVendor, "'Folder'"));
+    assert!(has(&m, Code::RemovedByVendor, "'Path'"));
+    assert!(has(&m, Code::ChangedButRemoved, "'Size'"));
+    assert!(
+        merge(&base, &old, &m.merged_text).changes.is_empty(),
+        "idempotent"
+    );
 }
 
 #[test]
@@ -470,4 +617,61 @@ fn an_encrypted_section_anywhere_stops_a_3way_merge() {
     )
     .unwrap_err();
     assert_eq!(f.diagnostics[0].code, wcmigrate::diag::Code::Encrypted);
+}
+
+/// Real case: NuGetGallery's web.config keeps `<machineKey>` encrypted with its own provider; .NET
+/// loads it, and an upgrade where the admin did not touch it must not stop at it.
+#[test]
+fn an_encrypted_section_the_admin_did_not_change_passes_through() {
+    let machine_key = "    <machineKey configProtectionProvider=\"GalleryMachineKeyConfigurationProvider\">\n      <EncryptedData/>\n    </machineKey>\n";
+    let base = format!("<configuration>\n  <system.web>\n    <compilation debug=\"false\"/>\n{machine_key}  </system.web>\n</configuration>\n");
+    let old = base.replace("debug=\"false\"", "debug=\"true\"");
+    let new = base.replace(
+        "<compilation debug=\"false\"/>",
+        "<compilation debug=\"false\" targetFramework=\"4.7.2\"/>",
+    );
+    let m = merge(&base, &old, &new);
+    assert_eq!(
+        m.merged_text,
+        new.replace("debug=\"false\"", "debug=\"true\""),
+        "the admin's change is carried, the encrypted section is NEW's bytes"
+    );
+    // The identity merge of the real file: merge(X, X, --base X).
+    assert_eq!(merge(&old, &old, &old).merged_text, old);
+    // The admin changed the encrypted section itself: it would have to be read.
+    let changed = old.replace(
+        "<EncryptedData/>",
+        "<EncryptedData><CipherData/></EncryptedData>",
+    );
+    let i = |n: &str, t: &str| Input::from_bytes(n, t.as_bytes().to_vec());
+    let f = migrate3(
+        &i("b", &base),
+        &i("o", &changed),
+        &i("n", &new),
+        &Rules::builtin(),
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert_eq!(f.diagnostics[0].code, wcmigrate::diag::Code::Encrypted);
+}
+
+#[test]
+fn an_encrypted_copied_section_stops_a_2way_merge_but_not_an_unchanged_3way_one() {
+    let enc = "<configuration><appSettings configProtectionProvider=\"RsaProtectedConfigurationProvider\"><EncryptedData /></appSettings></configuration>";
+    let new =
+        "<configuration><appSettings><add key=\"A\" value=\"1\"/></appSettings></configuration>";
+    let i = |n: &str, t: &str| Input::from_bytes(n, t.as_bytes().to_vec());
+    let f = wcmigrate::migrate(
+        &i("o", enc),
+        &i("n", new),
+        &Rules::builtin(),
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert_eq!(f.diagnostics[0].code, wcmigrate::diag::Code::Encrypted);
+    assert_eq!(
+        merge(enc, enc, new).merged_text,
+        new,
+        "the same in BASE and OLD: NEW's"
+    );
 }

@@ -2,20 +2,22 @@
 //! (case-insensitive keys, `<clear/>`, `<remove>`, last add wins, `file=` and `configSource=`).
 //!
 //! Owns appSettings only: values NEW has are replaced in place, keys only in OLD are added at the end
-//! of NEW's section. It never touches another section and never reads a file (externals come loaded).
+//! of NEW's section. With BASE it follows the 3-way rule per key (carry what the admin changed, let
+//! NEW's defaults stand, conflicts to `prefer`). It never touches another section and never reads a
+//! file (externals come loaded).
 
 use serde::Deserialize;
 
-use super::carry::{carry, record, Carried};
+use super::carry::{carry, dotnet_attr, record, settle, tag_span, Carried, Spans, Three};
 use super::context::{Context, Site};
 use super::{Claims, Kind, RuleAction, RuleInfo};
 use crate::config::{scopes, AppEntry, AppSettings, Scope};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{
     after_attributes, attr, block, child, elements, is_self_closing, last_child_slot, quote_of,
-    start_tag_end,
+    start_tag_end, value_range,
 };
-use crate::migration::Options;
+use crate::migration::{Options, Prefer};
 
 pub const KIND: Kind = Kind {
     name: "copy-app-settings",
@@ -27,10 +29,15 @@ pub const KIND: Kind = Kind {
     },
 };
 
-/// Copy every appSettings value from OLD into NEW. It takes no parameters.
+/// Copy every appSettings value from OLD into NEW (with BASE, the values the admin changed).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CopyAppSettings {}
+pub struct CopyAppSettings {
+    /// With BASE, who wins where the admin and the new version changed a value differently; else
+    /// `--prefer`.
+    #[serde(default)]
+    prefer: Option<Prefer>,
+}
 
 impl RuleAction for CopyAppSettings {
     fn claim(&self, claims: &mut Claims, _rule: &RuleInfo, _opts: &Options) {
@@ -38,8 +45,9 @@ impl RuleAction for CopyAppSettings {
     }
 
     fn plan(&self, cx: &mut Context<'_>) {
+        let prefer = self.prefer.unwrap_or(cx.shared.opts.prefer);
         for old_scope in scopes(cx.old.doc) {
-            copy_scope(cx, &old_scope);
+            copy_scope(cx, &old_scope, prefer);
         }
     }
 }
@@ -66,6 +74,15 @@ fn old_app_settings<'a>(
     Some(values)
 }
 
+/// The help of N301 in a 2-way merge: without BASE a key only in OLD may be the admin's or one the
+/// vendor removed since.
+pub(super) const ONLY_IN_OLD_HELP: &str = "an admin's own key, or one the new version removed? With --base (the old version's pristine web.config) wcmigrate tells them apart and leaves removed defaults out";
+
+/// An entry's value as .NET reads it (literal line breaks and tabs kept), `""` when it has none.
+fn value_of(e: &AppEntry) -> String {
+    dotnet_attr(e.node, "value").unwrap_or_default()
+}
+
 /// BASE's inline appSettings at OLD's scope, to tell the admin's values from old defaults.
 fn base_app_settings<'a>(cx: &Context<'a>, old_scope: &Scope) -> AppSettings<'a, 'a> {
     let mut values = AppSettings::default();
@@ -77,7 +94,7 @@ fn base_app_settings<'a>(cx: &Context<'a>, old_scope: &Scope) -> AppSettings<'a,
     values
 }
 
-fn copy_scope<'a>(cx: &mut Context<'a>, old_scope: &Scope<'a, 'a>) {
+fn copy_scope<'a>(cx: &mut Context<'a>, old_scope: &Scope<'a, 'a>, prefer: Prefer) {
     let Some(old_sec) = child(old_scope.node, "appSettings") else {
         return;
     };
@@ -132,30 +149,69 @@ fn copy_scope<'a>(cx: &mut Context<'a>, old_scope: &Scope<'a, 'a>) {
         new_values.len(),
         new_values.entries().map(|e| e.key),
     );
+    let base_sec = cx
+        .base_scope(old_scope)
+        .map(|s| child(s.node, "appSettings").unwrap_or(s.node));
+    let new_at = new_sec.unwrap_or(new_scope.node);
     let mut new_adds: Vec<(AppEntry, Carried, Site)> = Vec::new();
     for e in old_values.entries() {
         let secret = cx.is_secret_name(e.key);
+        let n = new_values.get(e.key);
+        let b = cx.base.map(|_| base_values.get(e.key));
+        let (old_v, new_v) = (value_of(e), n.map(value_of));
+        let base_v = b.map(|b| b.map(value_of));
+        let three = Three {
+            base: base_v.as_ref().map(Option::as_deref),
+            old: &old_v,
+            new: new_v.as_deref(),
+        };
+        let path = format!(
+            "{}appSettings/add[@key='{}']/@value",
+            old_scope.label(),
+            e.key
+        );
+        let spans = Spans {
+            base: cx.base.map(|base| match b.flatten() {
+                Some(b) => tag_span(b.file, b.node),
+                None => tag_span(base.id, base_sec.unwrap_or(base.doc.root_element())),
+            }),
+            old: tag_span(e.file, e.node),
+            new: match n {
+                Some(n) => tag_span(n.file, n.node),
+                None => tag_span(new_id, new_at),
+            },
+        };
+        if three.untouched() {
+            // The admin never changed it: NEW's version stands, whatever it is.
+            settle(
+                cx,
+                three.verdict(&old_v),
+                &path,
+                three,
+                secret,
+                prefer,
+                &spans,
+            );
+            continue;
+        }
         let old_attr = e.node.attributes().find(|a| a.name() == "value");
         let raw = (e.file == cx.old.id)
-            .then(|| old_attr.map(|a| &cx.old.text[a.range_value()]))
+            .then(|| old_attr.map(|a| &cx.old.text[value_range(cx.old.text, &a)]))
             .flatten();
         let span = (e.file, old_attr.map_or(e.node.range(), |a| a.range_value()));
-        let carried = carry(cx, &e.value, raw, span);
+        let carried = carry(cx, &old_v, raw, span);
+        let verdict = three.verdict(&carried.value);
+        if !settle(cx, verdict, &path, three, secret, prefer, &spans) {
+            continue;
+        }
         let site = Site {
-            path: format!(
-                "{}appSettings/add[@key='{}']/@value",
-                old_scope.label(),
-                e.key
-            ),
+            path,
             span: 0..0,
             secret,
-            origin: cx.origin(base_values.get(e.key).map(|b| b.value.as_str()), &e.value),
+            origin: cx.origin(three.base.flatten(), &old_v),
         };
-        match new_values.get(e.key) {
+        match n {
             Some(n) => {
-                if carried.value == n.value {
-                    continue;
-                }
                 let span = match attr(new_text, n.node, "value") {
                     Some(a) => {
                         let v = cx.attr_text("", &carried.value, carried.raw.as_deref(), a.quote);
@@ -172,13 +228,8 @@ fn copy_scope<'a>(cx: &mut Context<'a>, old_scope: &Scope<'a, 'a>) {
                         at..at
                     }
                 };
-                record(
-                    cx,
-                    &Site { span, ..site },
-                    Some(&n.value),
-                    &e.value,
-                    &carried,
-                );
+                let before = new_v.unwrap_or_default();
+                record(cx, &Site { span, ..site }, Some(&before), &old_v, &carried);
             }
             None => {
                 cx.near_miss_name(e.key, &known, "appSettings key", e.node.range());
@@ -225,21 +276,23 @@ fn copy_scope<'a>(cx: &mut Context<'a>, old_scope: &Scope<'a, 'a>) {
         let key = cx.attr_text("key", e.key, None, quote);
         let value = cx.attr_text("value", &carried.value, carried.raw.as_deref(), quote);
         texts.push(format!("<add {key} {value}{close}"));
-        cx.diags.push(
-            Diagnostic::new(
-                Code::Inserted,
-                format!(
-                    "appSettings key `{}` is only in OLD; added at the end of NEW's appSettings",
-                    e.key
-                ),
-            )
-            .with_label(e.file, e.node.range(), "carried"),
-        );
+        let note = Diagnostic::new(
+            Code::Inserted,
+            format!(
+                "appSettings key `{}` is only in OLD; added at the end of NEW's appSettings",
+                e.key
+            ),
+        )
+        .with_label(e.file, e.node.range(), "carried");
+        cx.diags.push(match cx.base {
+            Some(_) => note,
+            None => note.with_help(ONLY_IN_OLD_HELP),
+        });
         let site = Site {
             span: at..at,
             ..site.clone()
         };
-        record(cx, &site, None, &e.value, carried);
+        record(cx, &site, None, &value_of(e), carried);
     }
     match new_sec {
         Some(s) => {

@@ -70,6 +70,7 @@ codes! {
     SerializeAsMismatch = "W207", "serialize-as-mismatch", Warning, "OLD and NEW store a setting with different serializeAs.";
     LocationUnmatched = "W208", "location-unmatched", Warning, "A migrated section sits under a <location> that NEW lacks.";
     Conflict = "W209", "conflict", Warning, "3-way: OLD and NEW changed the same thing differently; one side was chosen.";
+    ChangedButRemoved = "W210", "changed-but-removed", Warning, "3-way: the admin changed a key or setting the new version removed; the admin's value was carried.";
     Inserted = "N301", "inserted", Note, "A key, setting or section only in OLD was added to NEW.";
     RemovedInOld = "N302", "removed-in-old", Note, "OLD removes (<remove>/<clear/>) a key that NEW defines; NEW's value stays.";
     Review = "N303", "review-difference", Note, "OLD differs from NEW outside the migrated sections: review it, it was not applied.";
@@ -81,6 +82,8 @@ codes! {
     VdirKept = "N309", "vdir-kept", Note, "A virtual directory keeps its old name, so URLs using it are not remapped.";
     Carried = "N310", "carried", Note, "3-way: a change the admin made to BASE was carried into NEW.";
     KeptNew = "N311", "kept-new", Note, "3-way: OLD and NEW made the same change; NEW's text stands.";
+    DefaultUpdated = "N312", "default-updated", Note, "3-way: the admin left a key or setting at the old default and the new version changed it; NEW's value stands.";
+    RemovedByVendor = "N313", "removed-by-vendor", Note, "3-way: the new version removed a key or setting the admin had left at the old default; it stays removed.";
 }
 
 impl fmt::Display for Code {

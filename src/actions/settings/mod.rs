@@ -3,23 +3,25 @@
 //!
 //! Owns the settings groups it is given: values NEW has are replaced in place, settings only in OLD
 //! are added after NEW's, and a section only in OLD is added whole with its declaration
-//! ([`new_section`]). It never touches another section and never reads a file.
+//! ([`new_section`]). With BASE it follows the 3-way rule per setting ([`weigh`]). Values are written
+//! so that .NET reads OLD's string back (line breaks included). It never touches another section and
+//! never reads a file.
 
 use std::collections::HashMap;
 use std::ops::Range;
 
 use serde::Deserialize;
 
-use super::carry::{carry, record, Carried};
+use super::carry::{carry, dotnet_text, record, settle, tag_span, Carried, Spans, Three};
 use super::context::{Context, Site};
 use super::{Claims, Kind, RuleAction, RuleInfo};
 use crate::config::{
     read_setting, scopes, settings_sections, Scope, SerializeAs, Setting, SettingsSection,
 };
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, FileId};
 use crate::doc::{content_range, elements, is_self_closing, last_child_slot, quote_of};
-use crate::edit::{escape_text, first_eol, with_eol};
-use crate::migration::{ChangeKind, Options};
+use crate::edit::{eol_before, escape_text_eol, first_eol, line_breaks_are, with_eol};
+use crate::migration::{ChangeKind, Options, Origin, Prefer};
 
 mod new_section;
 
@@ -39,6 +41,10 @@ pub const KIND: Kind = Kind {
 pub struct CopySettings {
     #[serde(default = "default_groups")]
     groups: Vec<String>,
+    /// With BASE, who wins where the admin and the new version changed a setting differently; else
+    /// `--prefer`.
+    #[serde(default)]
+    prefer: Option<Prefer>,
 }
 
 fn default_groups() -> Vec<String> {
@@ -77,45 +83,152 @@ impl CopySettings {
         for s in &new_secs {
             cx.diags.extend(s.duplicates.iter().cloned());
         }
-        let base_secs = match (cx.base, cx.base_scope(old_scope)) {
+        let base_scope = cx.base_scope(old_scope);
+        let base_secs = match (cx.base, base_scope) {
             (Some(b), Some(scope)) => {
                 settings_sections(b.text, scope.node, &self.groups, b.id, "base")
             }
             _ => Vec::new(),
         };
+        let prefer = self.prefer.unwrap_or(cx.shared.opts.prefer);
         for old_sec in &old_secs {
             cx.diags.extend(old_sec.duplicates.iter().cloned());
-            let prefix = format!("{}{}/{}", old_scope.label(), old_sec.group, old_sec.name);
+            let section = base_secs
+                .iter()
+                .find(|b| b.group == old_sec.group && b.name == old_sec.name);
             let base = Base {
-                section: base_secs
-                    .iter()
-                    .find(|b| b.group == old_sec.group && b.name == old_sec.name),
+                section,
+                at: cx.base.map(|b| {
+                    let node = section
+                        .map(|s| s.node)
+                        .or(base_scope.map(|s| s.node))
+                        .unwrap_or(b.doc.root_element());
+                    tag_span(b.id, node)
+                }),
+            };
+            let sec = Sec {
+                prefix: format!("{}{}/{}", old_scope.label(), old_sec.group, old_sec.name),
+                old_file: old_file(cx, old_sec),
+                base,
+                prefer,
             };
             match new_secs
                 .iter()
                 .find(|n| n.group == old_sec.group && n.name == old_sec.name)
             {
-                Some(new_sec) => copy_section(cx, &prefix, old_sec, new_sec, base),
-                None => new_section::insert(cx, &new_scope, old_sec, &prefix, base),
+                Some(new_sec) => copy_section(cx, &sec, old_sec, new_sec),
+                None => new_section::insert(cx, &new_scope, old_sec, &sec),
             }
         }
     }
 }
 
-/// BASE's version of one settings section, to tell the admin's values from old defaults.
-#[derive(Clone, Copy)]
-struct Base<'s, 'a> {
-    section: Option<&'s SettingsSection<'a, 'a>>,
+/// What every setting of one OLD section is judged and written with.
+struct Sec<'s, 'a> {
+    /// The section's path in messages and changes (`applicationSettings/pfup.Properties.Settings`).
+    prefix: String,
+    /// The file OLD's settings come from: OLD, or the section's `configSource` file.
+    old_file: FileId,
+    base: Base<'s, 'a>,
+    /// Who wins a 3-way conflict.
+    prefer: Prefer,
 }
 
-impl Base<'_, '_> {
-    fn value(&self, name: &str) -> Option<&str> {
-        self.section?
-            .settings
-            .iter()
-            .find(|s| s.name == name)
-            .map(|s| s.value.as_str())
+/// BASE's version of one settings section, to tell the admin's values from old defaults.
+struct Base<'s, 'a> {
+    section: Option<&'s SettingsSection<'a, 'a>>,
+    /// In a 3-way merge, where BASE's section is (or its scope, when it lacks the section): the label
+    /// of a setting BASE lacks.
+    at: Option<(FileId, Range<usize>)>,
+}
+
+impl<'s, 'a> Base<'s, 'a> {
+    fn setting(&self, name: &str) -> Option<&'s Setting<'a, 'a>> {
+        self.section?.settings.iter().find(|s| s.name == name)
     }
+}
+
+/// The file OLD's section `sec` reads its settings from.
+fn old_file(cx: &Context, sec: &SettingsSection) -> FileId {
+    match cx.externals.get(&(sec.node.id(), "configSource")) {
+        Some(&(id, _)) => id,
+        None => cx.old.id,
+    }
+}
+
+/// A setting's value as compared across files: a String value as .NET reads it (line breaks as
+/// written), an Xml value's inner XML trimmed.
+fn value_of(s: &Setting) -> String {
+    match (s.serialize_as, s.value_node) {
+        (SerializeAs::Xml, _) => s.value.trim().to_string(),
+        (SerializeAs::String, Some(v)) if s.plain => {
+            dotnet_text(v).unwrap_or_else(|| s.value.clone())
+        }
+        _ => s.value.clone(),
+    }
+}
+
+/// The 3-way rule for one OLD setting (without BASE: always carried): records the decision and
+/// returns the value to write when OLD's is to be written, with its origin. `new` is NEW's setting, or
+/// where NEW lacks it (its section or scope).
+fn weigh(
+    cx: &mut Context,
+    sec: &Sec,
+    os: &Setting,
+    new: Result<&Setting, (FileId, Range<usize>)>,
+) -> Option<(Carried, Option<Origin>)> {
+    let ns = new.as_ref().ok().copied();
+    let bs = sec.base.setting(os.name);
+    let (old_v, new_v) = (value_of(os), ns.map(value_of));
+    let base_v = cx.base.map(|_| bs.map(value_of));
+    let three = Three {
+        base: base_v.as_ref().map(Option::as_deref),
+        old: &old_v,
+        new: new_v.as_deref(),
+    };
+    let path = format!("{}/setting[@name='{}']", sec.prefix, os.name);
+    let secret = cx.is_secret_name(os.name);
+    let new_id = cx.new.id;
+    let spans = Spans {
+        base: match bs {
+            Some(b) => cx.base.map(|base| tag_span(base.id, b.node)),
+            None => sec.base.at.clone(),
+        },
+        old: tag_span(sec.old_file, os.node),
+        new: new.map_or_else(|at| at, |n| tag_span(new_id, n.node)),
+    };
+    if three.untouched() {
+        // The admin never changed it: NEW's version stands, whatever it is.
+        settle(
+            cx,
+            three.verdict(&old_v),
+            &path,
+            three,
+            secret,
+            sec.prefer,
+            &spans,
+        );
+        return None;
+    }
+    let carried = match (os.serialize_as, os.value_node) {
+        (SerializeAs::String, Some(v)) if os.plain => {
+            let text = v.document().input_text();
+            let range = content_range(text, v);
+            carry(
+                cx,
+                &old_v,
+                Some(&text[range.clone()]),
+                (sec.old_file, range),
+            )
+        }
+        _ => Carried::plain(&old_v),
+    };
+    let verdict = three.verdict(&carried.value);
+    if !settle(cx, verdict, &path, three, secret, sec.prefer, &spans) {
+        return None;
+    }
+    let origin = cx.origin(three.base.flatten(), &old_v);
+    Some((carried, origin))
 }
 
 /// OLD's settings sections of one scope, sections kept in a `configSource` file read from it.
@@ -146,13 +259,7 @@ fn old_settings_sections<'a>(
     secs
 }
 
-fn copy_section(
-    cx: &mut Context,
-    prefix: &str,
-    old_sec: &SettingsSection,
-    new_sec: &SettingsSection,
-    base: Base,
-) {
+fn copy_section(cx: &mut Context, sec: &Sec, old_sec: &SettingsSection, new_sec: &SettingsSection) {
     let mut missing = Vec::new();
     let known = cx.near_miss_candidates(
         &cx.shared.known.settings,
@@ -160,25 +267,38 @@ fn copy_section(
         new_sec.settings.iter().map(|s| s.name),
     );
     let by_name: HashMap<&str, &Setting> = new_sec.settings.iter().map(|s| (s.name, s)).collect();
+    let section_at = tag_span(cx.new.id, new_sec.node);
     for os in &old_sec.settings {
-        match by_name.get(os.name).copied() {
-            Some(ns) => copy_setting(cx, prefix, os, ns, base),
+        let ns = by_name.get(os.name).copied();
+        let Some((carried, origin)) = weigh(cx, sec, os, ns.ok_or(section_at.clone())) else {
+            continue;
+        };
+        match ns {
+            Some(ns) => copy_setting(cx, sec, os, ns, carried, origin),
             None => {
                 cx.near_miss_name(os.name, &known, "setting", os.node.range());
-                missing.push(os);
+                missing.push((os, carried, origin));
             }
         }
     }
-    for s in missing {
-        let t = setting_text(cx, prefix, s, Some(new_sec), base);
+    for (s, carried, origin) in missing {
+        let t = setting_text(cx, sec, s, Some(new_sec), carried, origin);
         cx.insert(new_sec.node, false, t);
     }
 }
 
-fn copy_setting(cx: &mut Context, prefix: &str, os: &Setting, ns: &Setting, base: Base) {
-    let path = format!("{prefix}/setting[@name='{}']/value", os.name);
+/// Writes OLD's setting `os` (to be written as `carried`) over NEW's `ns`.
+fn copy_setting(
+    cx: &mut Context,
+    sec: &Sec,
+    os: &Setting,
+    ns: &Setting,
+    carried: Carried,
+    origin: Option<Origin>,
+) {
+    let path = format!("{}/setting[@name='{}']/value", sec.prefix, os.name);
     let secret = cx.is_secret_name(os.name);
-    let (old_id, new_id) = (cx.old.id, cx.new.id);
+    let (old_id, new_id) = (sec.old_file, cx.new.id);
     if os.serialize_as != ns.serialize_as {
         cx.diags.push(
             Diagnostic::new(
@@ -213,50 +333,35 @@ fn copy_setting(cx: &mut Context, prefix: &str, os: &Setting, ns: &Setting, base
         );
         return;
     }
-    let origin = cx.origin(base.value(os.name), &os.value);
+    let eol = eol_before(cx.new.text, ns.node.range().start);
+    let span = set_value_content(cx, ns, value_text(os, &carried, eol));
+    let site = Site {
+        path,
+        span,
+        secret,
+        origin,
+    };
     match os.serialize_as {
-        SerializeAs::String => {
-            let old_text = cx.old.text;
-            let raw_range = os.value_node.map(|v| content_range(old_text, v));
-            let raw = raw_range.clone().map(|r| &old_text[r]);
-            let span = (old_id, raw_range.unwrap_or(os.node.range()));
-            let carried = carry(cx, &os.value, raw, span);
-            if carried.value == ns.value {
-                return;
-            }
-            let text = carried
-                .raw
-                .clone()
-                .filter(|r| !r.contains(['\r', '<']))
-                .unwrap_or_else(|| escape_text(&carried.value));
-            let span = set_value_content(cx, ns, text);
-            let site = Site {
-                path,
-                span,
-                secret,
-                origin,
-            };
-            record(cx, &site, Some(&ns.value), &os.value, &carried);
-        }
-        SerializeAs::Xml => {
-            if os.value.trim() == ns.value.trim() {
-                return;
-            }
-            let eol = first_eol(cx.new.text);
-            let span = set_value_content(cx, ns, with_eol(&os.value, eol));
-            let site = Site {
-                path,
-                span,
-                secret,
-                origin,
-            };
-            cx.change(
-                ChangeKind::Replaced,
-                &site,
-                Some(ns.value.clone()),
-                os.value.clone(),
-            );
-        }
+        SerializeAs::String => record(cx, &site, Some(&value_of(ns)), &value_of(os), &carried),
+        SerializeAs::Xml => cx.change(
+            ChangeKind::Replaced,
+            &site,
+            Some(ns.value.clone()),
+            os.value.clone(),
+        ),
+    }
+}
+
+/// The content of a `<value>` that holds OLD's setting in a text whose line break is `eol`: OLD's own
+/// spelling when it fits, so that .NET reads OLD's string back; Xml values re-broken to `eol`.
+fn value_text(os: &Setting, carried: &Carried, eol: &str) -> String {
+    match os.serialize_as {
+        SerializeAs::String => carried
+            .raw
+            .clone()
+            .filter(|r| !r.contains('<') && line_breaks_are(r, eol))
+            .unwrap_or_else(|| escape_text_eol(&carried.value, eol)),
+        SerializeAs::Xml => with_eol(&os.value, eol),
     }
 }
 
@@ -284,34 +389,20 @@ fn set_value_content(cx: &mut Context, ns: &Setting, content: String) -> Range<u
     }
 }
 
-/// The text of a `<setting>` element only OLD has, laid out like NEW's sibling settings (or, with no
-/// section in NEW, with NEW's first line break and no indentation, for the caller to indent).
+/// The text of a `<setting>` element only OLD has (to be written as `carried`), laid out like NEW's
+/// sibling settings (or, with no section in NEW, with NEW's first line break and no indentation, for
+/// the caller to indent).
 fn setting_text(
     cx: &mut Context,
-    prefix: &str,
+    sec: &Sec,
     os: &Setting,
     new_sec: Option<&SettingsSection>,
-    base: Base,
+    carried: Carried,
+    origin: Option<Origin>,
 ) -> String {
-    let path = format!("{prefix}/setting[@name='{}']", os.name);
+    let path = format!("{}/setting[@name='{}']", sec.prefix, os.name);
     let secret = cx.is_secret_name(os.name);
-    let (old_text, new_text) = (cx.old.text, cx.new.text);
-    let (value_text, carried) = match os.serialize_as {
-        SerializeAs::String => {
-            let raw = os.value_node.map(|v| &old_text[content_range(old_text, v)]);
-            let carried = carry(cx, &os.value, raw, (cx.old.id, os.node.range()));
-            let text = carried
-                .raw
-                .clone()
-                .filter(|r| !r.contains(['\r', '<']))
-                .unwrap_or_else(|| escape_text(&carried.value));
-            (text, carried)
-        }
-        SerializeAs::Xml => (
-            with_eol(&os.value, first_eol(new_text)),
-            Carried::plain(&os.value),
-        ),
-    };
+    let new_text = cx.new.text;
     let sibling = new_sec.and_then(|s| s.settings.last());
     let quote = sibling.map_or('"', |s| quote_of(new_text, s.node));
     let serialize = if os.serialize_as == SerializeAs::Xml {
@@ -348,18 +439,26 @@ fn setting_text(
         path,
         span: at..at,
         secret,
-        origin: cx.origin(base.value(os.name), &os.value),
+        origin,
     };
-    record(cx, &site, None, &os.value, &carried);
-    cx.diags.push(
-        Diagnostic::new(
-            Code::Inserted,
-            format!(
-                "setting `{}` is only in OLD; added to NEW's {}",
-                os.name, prefix
-            ),
-        )
-        .with_label(cx.old.id, os.node.range(), "carried"),
-    );
+    let eol = new_sec.map_or(first_eol(new_text), |s| cx.slot_layout(s.node, false).1);
+    let value_text = value_text(os, &carried, eol);
+    let old_value = match os.serialize_as {
+        SerializeAs::String => value_of(os),
+        SerializeAs::Xml => os.value.clone(),
+    };
+    record(cx, &site, None, &old_value, &carried);
+    let note = Diagnostic::new(
+        Code::Inserted,
+        format!(
+            "setting `{}` is only in OLD; added to NEW's {}",
+            os.name, sec.prefix
+        ),
+    )
+    .with_label(sec.old_file, os.node.range(), "carried");
+    cx.diags.push(match cx.base {
+        Some(_) => note,
+        None => note.with_help(crate::actions::app_settings::ONLY_IN_OLD_HELP),
+    });
     format!("{open}{lead}<value>{value_text}</value>{tail}</setting>")
 }

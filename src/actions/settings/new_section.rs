@@ -3,20 +3,27 @@
 //! Part of the `copy-application-settings` action. Lays the section out like NEW (indentation, line
 //! breaks, quotes) and takes declaration types from NEW first; it never copies OLD's layout.
 
-use super::{setting_text, Base};
+use super::{setting_text, weigh, Sec};
+use crate::actions::carry::tag_span;
 use crate::actions::context::Context;
 use crate::config::{group_declaration, section_declaration, Scope, SettingsSection};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{block, child, elements, quote_of, start_tag_end};
 
-/// Adds OLD's section `old_sec` (and its group when NEW lacks it) to NEW's scope.
-pub(super) fn insert(
-    cx: &mut Context,
-    new_scope: &Scope,
-    old_sec: &SettingsSection,
-    prefix: &str,
-    base: Base,
-) {
+/// Adds OLD's section `old_sec` (and its group when NEW lacks it) to NEW's scope. In a 3-way merge
+/// only the settings the admin changed or added go in, and a section the new version removed stays
+/// removed when the admin changed none of it.
+pub(super) fn insert(cx: &mut Context, new_scope: &Scope, old_sec: &SettingsSection, sec: &Sec) {
+    let at = tag_span(cx.new.id, new_scope.node);
+    let kept: Vec<_> = old_sec
+        .settings
+        .iter()
+        .filter_map(|os| weigh(cx, sec, os, Err(at.clone())).map(|w| (os, w)))
+        .collect();
+    if kept.is_empty() && sec.base.section.is_some() {
+        return;
+    }
+    let prefix = sec.prefix.as_str();
     let (indent, eol) = cx.slot_layout(new_scope.node, false);
     let group_node = child(new_scope.node, old_sec.group);
     let base_indent = match group_node {
@@ -26,8 +33,8 @@ pub(super) fn insert(
     let unit = cx.unit.clone();
     // Settings laid out one level below the section.
     let mut lines = vec![(0usize, format!("<{}>", old_sec.name))];
-    for os in &old_sec.settings {
-        let t = setting_text(cx, prefix, os, None, base);
+    for (os, (carried, origin)) in kept {
+        let t = setting_text(cx, sec, os, None, carried, origin);
         // setting_text lays out with NEW's first line break and no indentation: re-indent it.
         let t = t.replace(
             &format!("{eol}{unit}"),
