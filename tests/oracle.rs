@@ -385,6 +385,8 @@ fn dotnet_reads_old_s_line_breaks_back() {
         "\r\n&lt;html&gt;Dear $USER,&lt;br/&gt;\r\n &lt;b&gt;$PASSWORD&lt;/b&gt;\r\n",
     );
     let crlf_new = file("", "Your new password: $PASSWORD");
+    // A literal line break inside an attribute: .NET's reader keeps it (no normalisation to a space).
+    let literal_old = crlf_old.replace("Regards,&#xD;&#xA;The Team", "Regards,\r\nThe\tTeam");
     let (lf_old, lf_new) = (
         crlf_old.replace("\r\n", "\n"),
         crlf_new.replace("\r\n", "\n"),
@@ -395,6 +397,7 @@ fn dotnet_reads_old_s_line_breaks_back() {
         (&crlf_old, &crlf_new),
         (&crlf_old, &lf_new),
         (&lf_old, &crlf_new),
+        (&literal_old, &lf_new),
     ]
     .into_iter()
     .enumerate()

@@ -12,25 +12,20 @@ use crate::config::{check_root, is_encrypted, scopes, Scope};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{child, elements, start_tag_end};
 
-/// Checks the inputs, given as OLD, NEW and (in a 3-way merge) BASE, in that order: every root, then,
-/// with BASE, that no encrypted section of OLD differs from BASE's (the admin changed it, so the
-/// 3-way merge would have to read it). A note (the ASP.NET 2.0 namespace) goes to `diags`.
+/// Checks every root; a note (the ASP.NET 2.0 namespace) goes to `diags`.
 pub fn roots(sides: &[Side], diags: &mut Vec<Diagnostic>) -> Result<(), Diagnostic> {
     for s in sides {
         diags.extend(check_root(s.doc, s.id, s.name)?);
     }
-    if let [old, _new, base] = sides {
-        changed_encrypted(old, base)?;
-    }
     Ok(())
 }
 
-/// Refuses OLD when a section a copy action reads value by value is encrypted. In a 3-way merge
-/// (`three_way`) the copy actions read only what the admin changed, which [`roots`] checked already
-/// for every section: an encrypted section the same in BASE and OLD holds no value to carry.
-pub fn encryption(old: &Side, claims: &Claims, three_way: bool) -> Result<(), Diagnostic> {
-    if three_way {
-        return Ok(());
+/// Refuses OLD when an encrypted section must be read. Without BASE: one a copy action reads value by
+/// value. With BASE: one that differs from BASE's (the admin changed it, so the 3-way merge would
+/// have to read it); an encrypted section the same in BASE and OLD holds no value to carry.
+pub fn encryption(old: &Side, base: Option<&Side>, claims: &Claims) -> Result<(), Diagnostic> {
+    if let Some(base) = base {
+        return changed_encrypted(old, base);
     }
     let doc: &Document = old.doc;
     for scope in scopes(doc) {

@@ -108,7 +108,7 @@ fn stages(
     for s in &sides {
         accept::dotnet_reads(s, &claims)?;
     }
-    check::encryption(&old_side, &claims, base.is_some())?;
+    check::encryption(&old_side, base_side.as_ref(), &claims)?;
 
     // Files OLD's claimed sections point to, loaded like inputs.
     let ext_files = externals::read(

@@ -76,7 +76,9 @@ class LineDoc : XmlDocument {
     public static LineDoc Read(string path) {
         var doc = new LineDoc { FilePath = path, PreserveWhitespace = true };
         using (var stream = File.OpenRead(path))
-        using (var reader = XmlReader.Create(stream)) { doc.info = (IXmlLineInfo)reader; doc.Load(reader); }
+        // XmlTextReader, as .NET's configuration reader (ConfigXmlReader) is: it does not normalise a
+        // literal line break or tab inside an attribute value into a space, as XmlReader.Create does.
+        using (var reader = new XmlTextReader(stream) { DtdProcessing = DtdProcessing.Prohibit }) { doc.info = reader; doc.Load(reader); }
         doc.info = null;
         return doc;
     }
