@@ -390,15 +390,16 @@ impl Pass<'_> {
                     self.merge_element(cx, t, cpath, here);
                 }
                 (None, None) => {
-                    let anchor = in_new[..i].iter().rev().flatten().next().copied();
-                    self.insert_old_element(cx, t.new, anchor, oc.node, here);
+                    let place = place(&olds, &in_new, i, t.new);
+                    let whereto = self.describe(cx, place, t.new, epath);
+                    self.insert_old_element(cx, t.new, place, oc.node, here);
                     // Where it is absent, the label points at the parent it is missing from.
                     let labels = labels(cx, (t.base, Some(oc.node), Some(t.new)), None);
                     self.decide(
                         cx,
                         DecisionKind::Carried,
                         here,
-                        "added by the admin; carried into NEW".into(),
+                        format!("added by the admin; carried into NEW {whereto}"),
                         None,
                         labels,
                     );
@@ -414,16 +415,19 @@ impl Pass<'_> {
                     } else {
                         self.winner(cx, cpath)
                     };
+                    let mut message = "changed by the admin, removed in NEW".to_string();
                     if chosen == Prefer::Old {
-                        let anchor = in_new[..i].iter().rev().flatten().next().copied();
-                        self.insert_old_element(cx, t.new, anchor, oc.node, here);
+                        let place = place(&olds, &in_new, i, t.new);
+                        let whereto = self.describe(cx, place, t.new, epath);
+                        self.insert_old_element(cx, t.new, place, oc.node, here);
+                        message = format!("{message}; OLD's carried into NEW {whereto}");
                     }
                     let labels = labels(cx, (Some(bc), Some(oc.node), Some(t.new)), None);
                     self.decide(
                         cx,
                         DecisionKind::Conflict,
                         here,
-                        "changed by the admin, removed in NEW".into(),
+                        message,
                         Some(chosen),
                         labels,
                     );
@@ -478,6 +482,31 @@ impl Pass<'_> {
             }
         }
     }
+
+    /// Where an inserted element went, for its decision: "after <x>", "at the end of <p>", ...
+    fn describe(&self, cx: &Context, place: Place, parent: Node, epath: &str) -> String {
+        let id = |n: Node| {
+            let p = child_path(epath, parent, n);
+            cx.shared.identity.of(n, &p).1
+        };
+        let name = parent.tag_name().name();
+        match place {
+            Place::After(n) => format!("after <{}>", id(n)),
+            Place::Before(n) => format!(
+                "before <{}>, its next OLD neighbour (NEW has none of the ones before it)",
+                id(n)
+            ),
+            Place::First => format!(
+                "first in <{name}>, where it was in OLD (NEW has none of its OLD neighbours)"
+            ),
+            Place::Last { alone: false } => format!(
+                "at the end of <{name}>, as it came after its OLD neighbours (NEW has none of them)"
+            ),
+            Place::Last { alone: true } => {
+                format!("at the end of <{name}> (it was the only child in OLD)")
+            }
+        }
+    }
 }
 
 /// One child element with its identity, path and shown form.
@@ -509,5 +538,49 @@ impl<'a, 'i> Child<'a, 'i> {
             path,
             shown,
         }
+    }
+}
+
+/// Where an element only OLD has goes among NEW's children.
+#[derive(Clone, Copy)]
+pub(super) enum Place<'a, 'i> {
+    /// After the NEW twin of its nearest earlier OLD sibling that NEW still has.
+    After(Node<'a, 'i>),
+    /// None of its earlier OLD siblings is in NEW: before the twin of its nearest later one.
+    Before(Node<'a, 'i>),
+    /// No OLD sibling is in NEW and it was OLD's first child (with siblings after it).
+    First,
+    /// No OLD sibling is in NEW and it came after others in OLD, or had none: at the end.
+    Last { alone: bool },
+}
+
+/// The place of OLD's `i`-th child in NEW's `parent`, from the NEW twins of its siblings (`in_new`).
+/// Nothing goes before the root's `<configSections>`, which .NET requires first.
+fn place<'a, 'i>(
+    olds: &[Child],
+    in_new: &[Option<Node<'a, 'i>>],
+    i: usize,
+    parent: Node<'a, 'i>,
+) -> Place<'a, 'i> {
+    let place = if let Some(n) = in_new[..i].iter().rev().flatten().next() {
+        Place::After(*n)
+    } else if let Some(n) = in_new[i + 1..].iter().flatten().next() {
+        Place::Before(*n)
+    } else {
+        match (i, olds.len()) {
+            (_, 1) => Place::Last { alone: true },
+            (0, _) => Place::First,
+            _ => Place::Last { alone: false },
+        }
+    };
+    let first = elements(parent).next();
+    match (place, first) {
+        (Place::First, Some(f)) | (Place::Before(f), Some(_))
+            if f.tag_name().name() == "configSections"
+                && parent.parent().is_some_and(|p| p.is_root()) =>
+        {
+            Place::After(f)
+        }
+        _ => place,
     }
 }
