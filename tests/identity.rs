@@ -2,27 +2,14 @@
 //! identity attribute (NuGetGallery's `<add mimetype=...>`), attribute names read case-sensitively as
 //! .NET does, and identities that embed a version (mojoPortal's CodeDom compilers, assembly names).
 
-use wcmigrate::merge::DecisionKind;
-use wcmigrate::{migrate3, Input, Migration, Options, Prefer, Rules};
+mod merge3;
 
-fn merge_with(base: &str, old: &str, new: &str, prefer: Prefer) -> Migration {
-    let i = |n: &str, t: &str| Input::from_bytes(n, t.as_bytes().to_vec());
-    let opts = Options {
-        prefer,
-        ..Options::default()
-    };
-    migrate3(
-        &i("base.config", base),
-        &i("old.config", old),
-        &i("new.config", new),
-        &Rules::builtin(),
-        &opts,
-    )
-    .unwrap_or_else(|f| panic!("{:?}", f.diagnostics))
-}
+use merge3::merge3;
+use wcmigrate::merge::DecisionKind;
+use wcmigrate::{Migration, Prefer, Rules};
 
 fn merge(base: &str, old: &str, new: &str) -> Migration {
-    merge_with(base, old, new, Prefer::New)
+    merge3(base, old, new, Prefer::New)
 }
 
 /// A `<dynamicTypes>` list: each line an `<add>` of the given attribute text.
@@ -141,7 +128,7 @@ fn a_compiler_both_sides_added_is_one_element_and_a_conflict_not_two() {
         "keyed by language and extension, as .NET's CodeDom does: {}",
         conflict.path
     );
-    let m = merge_with(&base, &old, &new, Prefer::Old);
+    let m = merge3(&base, &old, &new, Prefer::Old);
     assert_eq!(m.merged_text.matches("<compiler ").count(), 1);
     assert!(
         m.merged_text.contains("Version=2.0.1.0"),

@@ -2,18 +2,13 @@
 //! has, else before the next one, else where it stood (first, or at the end); its decision says where.
 //! The real case: JabbR 0.6 -> 0.8.0, an admin's handler landed before the vendor's `<remove>`s.
 
-use wcmigrate::{migrate3, Input, Migration, Options, Rules};
+mod merge3;
+
+use merge3::merge3;
+use wcmigrate::{Migration, Prefer};
 
 fn merge(base: &str, old: &str, new: &str) -> Migration {
-    let i = |n: &str, t: &str| Input::from_bytes(n, t.as_bytes().to_vec());
-    migrate3(
-        &i("base.config", base),
-        &i("old.config", old),
-        &i("new.config", new),
-        &Rules::builtin(),
-        &Options::default(),
-    )
-    .unwrap_or_else(|f| panic!("{:?}", f.diagnostics))
+    merge3(base, old, new, Prefer::New)
 }
 
 /// `<handlers>` holding one line per child.
