@@ -4,7 +4,7 @@
 //! remove, last add wins), settings sections, section declarations and encryption markers. It reads
 //! parsed documents only: no file access, no edits.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use roxmltree::{Document, Node};
 use serde::Deserialize;
@@ -377,16 +377,92 @@ pub fn child_path(parent_path: &str, parent: Node, child: Node) -> String {
 
 /// How elements are told apart among their siblings, as .NET's configuration collections key them
 /// (the rules file's `[identity]` table).
+///
+/// Attribute names are compared as .NET and IIS read them: case-sensitively (`mimetype` is not
+/// `mimeType`, so an `<add mimetype=...>` has no key and is matched by its whole attribute set).
+/// Values are compared case-insensitively, as the collections' keys are.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Identity {
     /// Attributes that identify an element, in order of preference: the first one present is used.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "parts")]
     pub attributes: Vec<String>,
     /// Per element path (names from the root or a `<location>`, `/`-separated, matched as a suffix):
-    /// the parts of its identity. `child@attr` names an attribute of a child element.
-    #[serde(default)]
+    /// the parts of its identity. `child@attr` names an attribute of a child element; a part ending in
+    /// `:simple-name` keys by the text before the value's first comma (an assembly's simple name, so
+    /// that a new version of the same assembly is the same element).
+    #[serde(default, deserialize_with = "element_parts")]
     pub elements: BTreeMap<String, Vec<String>>,
+}
+
+/// The modifier that keeps only an assembly's simple name.
+const SIMPLE_NAME: &str = ":simple-name";
+
+/// One part of an identity: `attr` or `child@attr`, optionally `:simple-name`.
+struct Part<'p> {
+    child: Option<&'p str>,
+    attr: &'p str,
+    simple_name: bool,
+}
+
+impl<'p> Part<'p> {
+    fn of(spec: &'p str) -> Result<Part<'p>, String> {
+        let (rest, simple_name) = match spec.strip_suffix(SIMPLE_NAME) {
+            Some(r) => (r, true),
+            None => (spec, false),
+        };
+        let (child, attr) = match rest.split_once('@') {
+            Some((c, a)) => (Some(c), a),
+            None => (None, rest),
+        };
+        if attr.is_empty() || attr.contains([':', '@', '/']) || child.is_some_and(str::is_empty) {
+            return Err(format!(
+                "identity part `{spec}`: expected `attribute` or `child@attribute`, optionally followed by `{SIMPLE_NAME}`"
+            ));
+        }
+        Ok(Part {
+            child,
+            attr,
+            simple_name,
+        })
+    }
+
+    /// The part's value on `node`, as written (`None` when absent).
+    fn value<'a>(&self, node: Node<'a, '_>) -> Option<&'a str> {
+        match self.child {
+            Some(c) => child(node, c).and_then(|c| c.attribute(self.attr)),
+            None => node.attribute(self.attr),
+        }
+    }
+
+    /// The value to match by: the simple name alone when the part says so.
+    fn key_value<'v>(&self, value: &'v str) -> &'v str {
+        if self.simple_name {
+            value.split(',').next().unwrap_or("").trim()
+        } else {
+            value
+        }
+    }
+}
+
+fn check_parts<E: serde::de::Error>(parts: &[String]) -> Result<(), E> {
+    parts
+        .iter()
+        .try_for_each(|p| Part::of(p).map(|_| ()).map_err(E::custom))
+}
+
+fn parts<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let v = Vec::<String>::deserialize(d)?;
+    check_parts(&v)?;
+    Ok(v)
+}
+
+fn element_parts<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, Vec<String>>, D::Error> {
+    let m = BTreeMap::<String, Vec<String>>::deserialize(d)?;
+    m.values().try_for_each(|v| check_parts(v))?;
+    Ok(m)
 }
 
 impl Identity {
@@ -407,33 +483,37 @@ impl Identity {
             path.ends_with(p)
                 && (path.len() == p.len() || path.as_bytes()[path.len() - p.len() - 1] == b'/')
         };
+        // Specs were checked when the rules were read; one that does not parse identifies nothing.
         let listed = self
             .elements
             .iter()
             .find(|(p, _)| suffix_of(p))
-            .map(|(_, parts)| parts.as_slice());
-        let first = [self
-            .attributes
-            .iter()
-            .find(|a| node.attribute(a.as_str()).is_some())];
-        let parts: Box<dyn Iterator<Item = &String>> = match listed {
-            Some(parts) => Box::new(parts.iter()),
-            None => Box::new(first.into_iter().flatten()),
-        };
+            .map(|(_, parts)| parts.iter().filter_map(|p| Part::of(p).ok()).collect());
+        let parts: Vec<Part> = listed.unwrap_or_else(|| {
+            self.attributes
+                .iter()
+                .filter_map(|p| Part::of(p).ok())
+                .find(|p| p.value(node).is_some())
+                .into_iter()
+                .collect()
+        });
         let mut out = name.to_string();
         for part in parts {
-            let value = match part.split_once('@') {
-                Some((child_name, attr)) => child(node, child_name).and_then(|c| c.attribute(attr)),
-                None => node.attribute(part.as_str()),
-            };
-            if let Some(v) = value {
+            if let Some(v) = part.value(node) {
                 out.push_str("[@");
-                out.push_str(part);
+                if let Some(c) = part.child {
+                    out.push_str(c);
+                    out.push('@');
+                }
+                out.push_str(part.attr);
                 out.push_str("='");
-                if folded && !v.is_ascii() {
-                    out.push_str(&fold_key(v));
-                } else if folded {
-                    out.extend(v.bytes().map(|b| b.to_ascii_uppercase() as char));
+                if folded {
+                    let v = part.key_value(v);
+                    if v.is_ascii() {
+                        out.extend(v.bytes().map(|b| b.to_ascii_uppercase() as char));
+                    } else {
+                        out.push_str(&fold_key(v));
+                    }
                 } else {
                     out.push_str(v);
                 }
@@ -462,15 +542,29 @@ pub fn leaf_text<'a>(n: Node<'a, '_>) -> Option<std::borrow::Cow<'a, str>> {
     })
 }
 
-/// The element children of one parent grouped by identity, each group in document order: matching
-/// takes from the front, so the n-th OLD sibling of an identity pairs with the n-th NEW one.
+/// The element children of one parent grouped by identity, each group in document order.
+///
+/// [`Self::take_all`] pairs another parent's children with these: within one identity key, first an
+/// element with exactly the same attributes, then the rest by position (the n-th with the n-th). So
+/// siblings without an identity attribute (`<add mimetype=...>` in a list of them) pair with their
+/// twin wherever it stands, and a merge re-run on its own output finds what it inserted.
 pub struct Siblings<'a, 'i> {
-    groups: HashMap<String, std::collections::VecDeque<Node<'a, 'i>>>,
+    groups: HashMap<String, VecDeque<Node<'a, 'i>>>,
+}
+
+/// An element's attributes as a set: names as written, values exact, in name order.
+fn attribute_set<'a>(n: Node<'a, '_>) -> Vec<(Option<&'a str>, &'a str, &'a str)> {
+    let mut v: Vec<_> = n
+        .attributes()
+        .map(|a| (a.namespace(), a.name(), a.value()))
+        .collect();
+    v.sort_unstable();
+    v
 }
 
 impl<'a, 'i> Siblings<'a, 'i> {
     pub fn of(identity: &Identity, parent: Option<Node<'a, 'i>>, parent_path: &str) -> Self {
-        let mut groups: HashMap<String, std::collections::VecDeque<Node>> = HashMap::new();
+        let mut groups: HashMap<String, VecDeque<Node>> = HashMap::new();
         if let Some(p) = parent {
             for c in elements(p) {
                 groups
@@ -482,9 +576,70 @@ impl<'a, 'i> Siblings<'a, 'i> {
         Siblings { groups }
     }
 
-    /// Takes the next unmatched sibling with this identity key.
+    /// Takes the next unmatched sibling with this identity key, by position alone.
     pub fn take(&mut self, key: &str) -> Option<Node<'a, 'i>> {
         self.groups.get_mut(key).and_then(|q| q.pop_front())
+    }
+
+    /// Pairs each of `nodes` (another parent's children with their identity keys, in document order)
+    /// with one of these siblings and takes it: per key, an exact attribute set first, then (in a
+    /// 3-way merge) the attribute set of the node's BASE twin given beside it, then by position.
+    pub fn take_all(&mut self, nodes: &[(Node, &str, Option<Node>)]) -> Vec<Option<Node<'a, 'i>>> {
+        let mut out = vec![None; nodes.len()];
+        let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, (_, key, _)) in nodes.iter().enumerate() {
+            by_key.entry(key).or_default().push(i);
+        }
+        for (key, wanted) in by_key {
+            let Some(q) = self.groups.get_mut(key).filter(|q| !q.is_empty()) else {
+                continue;
+            };
+            if q.len() == 1 && wanted.len() == 1 {
+                out[wanted[0]] = q.pop_front();
+                continue;
+            }
+            let mut exact: HashMap<_, VecDeque<usize>> = HashMap::new();
+            for (j, n) in q.iter().enumerate() {
+                exact.entry(attribute_set(*n)).or_default().push_back(j);
+            }
+            let mut taken = vec![false; q.len()];
+            for twin in [false, true] {
+                for &i in &wanted {
+                    let (node, _, base) = nodes[i];
+                    let Some(n) = (if twin { base } else { Some(node) }) else {
+                        continue;
+                    };
+                    if out[i].is_some() {
+                        continue;
+                    }
+                    if let Some(j) = exact
+                        .get_mut(&attribute_set(n))
+                        .and_then(VecDeque::pop_front)
+                    {
+                        out[i] = Some(q[j]);
+                        taken[j] = true;
+                    }
+                }
+            }
+            let mut rest = (0..q.len())
+                .filter(|&j| !taken[j])
+                .collect::<Vec<_>>()
+                .into_iter();
+            for &i in &wanted {
+                if out[i].is_none() {
+                    if let Some(j) = rest.next() {
+                        out[i] = Some(q[j]);
+                        taken[j] = true;
+                    }
+                }
+            }
+            let mut j = 0;
+            q.retain(|_| {
+                j += 1;
+                !taken[j - 1]
+            });
+        }
+        out
     }
 }
 

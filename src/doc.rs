@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use roxmltree::{Document, Node, ParsingOptions};
 
-use crate::diag::{offset_of, Code, Diagnostic, FileId};
+use crate::diag::{line_col, offset_of, Code, Diagnostic, FileId};
 use crate::edit::{eol_before, first_eol, indent_before};
 
 /// Upper bound on nodes per document: far above any real web.config, low enough to bound memory.
@@ -46,31 +46,89 @@ pub fn parse<'t>(text: &'t str, file: FileId, name: &str) -> Result<Document<'t>
         nodes_limit: NODES_LIMIT,
         ..ParsingOptions::default()
     };
-    Document::parse_with_options(text, options).map_err(|e| {
-        let pos = e.pos();
-        let at = offset_of(text, pos.row as usize, pos.col as usize);
-        let end = next_char_end(text, at);
-        let help = match e {
-            roxmltree::Error::DtdDetected => {
-                "web.config files have no DTD; remove the <!DOCTYPE ...> declaration".to_string()
-            }
-            roxmltree::Error::NodesLimitReached => {
-                format!(
-                    "the file has more than {NODES_LIMIT} nodes, far more than any real web.config"
-                )
-            }
-            _ => {
-                "fix the XML at this position (an editor with XML validation helps), then run again"
-                    .to_string()
-            }
-        };
+    Document::parse_with_options(text, options).map_err(|e| parse_error(text, file, name, &e))
+}
+
+/// A roxmltree error as a diagnostic whose first label is on the offending bytes, where .NET's
+/// XmlReader and expat point: roxmltree reports a comment holding `--` at the comment's start and an
+/// unclosed comment at the end of the file; a wrong end tag also says which one was expected.
+fn parse_error(text: &str, file: FileId, name: &str, e: &roxmltree::Error) -> Diagnostic {
+    use roxmltree::Error as E;
+    let pos = e.pos();
+    let at = offset_of(text, pos.row as usize, pos.col as usize);
+    let lc = |off: usize| {
+        let (l, c) = line_col(text, off);
+        format!("{l}:{c}")
+    };
+    let help = match e {
+        E::DtdDetected => {
+            "web.config files have no DTD; remove the <!DOCTYPE ...> declaration".to_string()
+        }
+        E::NodesLimitReached => {
+            format!("the file has more than {NODES_LIMIT} nodes, far more than any real web.config")
+        }
+        _ => "fix the XML at this position (an editor with XML validation helps), then run again"
+            .to_string(),
+    };
+    let d = |what: String| {
         Diagnostic::new(
             Code::MalformedXml,
-            format!("{name} is not well-formed XML: {e}"),
+            format!("{name} is not well-formed XML: {what}"),
         )
-        .with_label(file, at..end, "here")
-        .with_help(help)
-    })
+        .with_help(help.clone())
+    };
+    match e {
+        // `at` is the comment's `<!--`; the offence is its first `--` (a comment ending in `-` has
+        // it in its `--->`).
+        E::InvalidComment(_) if text[at..].starts_with("<!--") => {
+            if let Some(i) = text[at + 4..].find("--") {
+                let dash = at + 4 + i;
+                return d(format!(
+                    "`--` inside a comment at {} (the comment opens at {}); XML allows `--` only in the closing `-->`",
+                    lc(dash),
+                    lc(at)
+                ))
+                // One label: the renderer heads a diagnostic with its earliest label.
+                .with_label(file, dash..dash + 2, "`--` inside a comment");
+            }
+        }
+        // `at` is the `</`: the label covers the end tag's `</name` (.NET and expat give the name's
+        // column, two further on the same line; `tests/batch.rs` pins `</`'s).
+        E::UnexpectedCloseTag(expected, actual, _) if text[at..].starts_with("</") => {
+            let end = (at + 2 + actual.len()).min(text.len());
+            return d(format!(
+                "expected </{expected}>, found </{actual}> at {}",
+                lc(at)
+            ))
+            .with_label(file, at..end, format!("expected </{expected}>"));
+        }
+        // The file ended inside a comment: the comment that never closes is what to fix.
+        E::InvalidString("-->", _) => {
+            if let Some(open) = unclosed_comment(text) {
+                return d(format!(
+                    "a comment opened at {} is never closed (the file ends at {} without `-->`)",
+                    lc(open),
+                    lc(at)
+                ))
+                .with_label(file, open..open + 4, "never closed");
+            }
+        }
+        _ => {}
+    }
+    d(e.to_string()).with_label(file, at..next_char_end(text, at), "here")
+}
+
+/// The first `<!--` with no `-->` after it (comments do not nest, so only the last one can be).
+fn unclosed_comment(text: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = text[from..].find("<!--") {
+        let open = from + i;
+        match text[open + 4..].find("-->") {
+            Some(j) => from = open + 4 + j + 3,
+            None => return Some(open),
+        }
+    }
+    None
 }
 
 fn next_char_end(text: &str, at: usize) -> usize {
@@ -557,6 +615,22 @@ mod tests {
         let v = 3 + NAME_LIMIT + 2;
         assert_eq!(a.range_value(), v..v + 1);
         assert_eq!(value_range(&long, &a), v..v + 1);
+    }
+
+    #[test]
+    fn parse_errors_point_at_the_offending_bytes() {
+        fn at(t: &str) -> (&str, usize) {
+            let e = parse(t, FileId(0), "f").unwrap_err();
+            (&t[e.labels[0].span.clone()], e.labels[0].span.start)
+        }
+        // `--` inside a comment: at the dashes, not at the comment's `<!--` (nor the next one's).
+        assert_eq!(at("<a><!-- x -- y --></a>"), ("--", 10));
+        assert_eq!(at("<a><!-- x ---></a>"), ("--", 10));
+        // A wrong end tag: the whole `</name`.
+        assert_eq!(at("<a><b></a>"), ("</a", 6));
+        // A comment never closed: where it opens.
+        assert_eq!(at("<a><!-- x --> <!-- y </a>"), ("<!--", 14));
+        assert_eq!(unclosed_comment("<!-- a --> <!-- b -->"), None);
     }
 
     #[test]

@@ -103,13 +103,20 @@ fn same(identity: &Identity, a: Node, b: Node, path: &str) -> bool {
     if elements(a).count() != elements(b).count() {
         return false;
     }
-    let mut theirs = Siblings::of(identity, Some(b), path);
-    elements(a).all(|c| {
-        let p = child_path(path, a, c);
-        theirs
-            .take(&identity.of(c, &p).0)
-            .is_some_and(|d| same(identity, c, d, &p))
-    })
+    let mine: Vec<(Node, String, String)> = elements(a)
+        .map(|c| {
+            let p = child_path(path, a, c);
+            (c, identity.key(c, &p), p)
+        })
+        .collect();
+    let keyed: Vec<(Node, &str, Option<Node>)> = mine
+        .iter()
+        .map(|(c, k, _)| (*c, k.as_str(), None))
+        .collect();
+    let theirs = Siblings::of(identity, Some(b), path).take_all(&keyed);
+    mine.iter()
+        .zip(theirs)
+        .all(|((c, _, p), d)| d.is_some_and(|d| same(identity, *c, d, p)))
 }
 
 /// A value for a message: `"value"` (masked when secret) or `(absent)`.
@@ -355,86 +362,84 @@ impl Pass<'_> {
     }
 
     fn merge_children(&self, cx: &mut Context, t: Triple, epath: &str, shown: &str) {
-        let identity = &cx.shared.identity;
-        let mut base_sib = Siblings::of(identity, t.base, epath);
-        let mut new_sib = Siblings::of(identity, Some(t.new), epath);
+        let identity = cx.shared.identity;
         let at_scope_top =
             t.old.parent().is_some_and(|p| p.is_root()) || t.old.tag_name().name() == "location";
-        // The NEW element that matched the last OLD child seen: where an OLD-only child goes next.
-        let mut anchor: Option<Node> = None;
-        let mut old_keys = Vec::new();
-        for oc in elements(t.old) {
-            let cpath = child_path(epath, t.old, oc);
-            let (key, shown_id) = cx.identity_of(oc, &cpath);
-            old_keys.push(key.clone());
-            let here = if shown.is_empty() {
-                shown_id
-            } else {
-                format!("{shown}/{shown_id}")
-            };
-            let owned = at_scope_top && self.skip.iter().any(|s| s == oc.tag_name().name());
-            let (bc, nc) = (base_sib.take(&key), new_sib.take(&key));
-            if owned {
-                anchor = nc.or(anchor);
-                continue;
-            }
-            if oc.tag_name().name() == "sectionGroup"
+        let olds: Vec<Child> = elements(t.old)
+            .map(|oc| Child::of(cx, t.old, oc, epath, shown))
+            .collect();
+        let mut keyed: Vec<(Node, &str, Option<Node>)> = olds
+            .iter()
+            .map(|c| (c.node, c.key.as_str(), None))
+            .collect();
+        let in_base = Siblings::of(identity, t.base, epath).take_all(&keyed);
+        // NEW's twin: OLD's attributes, else BASE's twin's (the vendor left it alone), else position.
+        for (k, b) in keyed.iter_mut().zip(&in_base) {
+            k.2 = *b;
+        }
+        let mut new_sib = Siblings::of(identity, Some(t.new), epath);
+        let in_new = new_sib.take_all(&keyed);
+        for (i, oc) in olds.iter().enumerate() {
+            let owned = at_scope_top && self.skip.iter().any(|s| s == oc.node.tag_name().name());
+            // Declarations of the settings groups follow the settings rule.
+            let declaration = oc.node.tag_name().name() == "sectionGroup"
                 && epath == "configSections"
                 && self
                     .skip
                     .iter()
-                    .any(|s| Some(s.as_str()) == oc.attribute("name"))
-            {
-                anchor = nc.or(anchor);
-                continue; // Declarations of the settings groups follow the settings rule.
+                    .any(|s| Some(s.as_str()) == oc.node.attribute("name"));
+            if owned || declaration {
+                continue;
             }
-            match (bc, nc) {
+            let (cpath, here) = (oc.path.as_str(), oc.shown.as_str());
+            match (in_base[i], in_new[i]) {
                 (bc, Some(nc)) => {
-                    self.merge_element(
-                        cx,
-                        Triple {
-                            base: bc,
-                            old: oc,
-                            new: nc,
-                        },
-                        &cpath,
-                        &here,
-                    );
-                    anchor = Some(nc);
+                    let t = Triple {
+                        base: bc,
+                        old: oc.node,
+                        new: nc,
+                    };
+                    self.merge_element(cx, t, cpath, here);
                 }
                 (None, None) => {
-                    self.insert_old_element(cx, t.new, anchor, oc, &here);
+                    let place = place(&olds, &in_new, i, t.new);
+                    let whereto = self.describe(cx, place, t.new, epath);
+                    self.insert_old_element(cx, t.new, place, oc.node, here);
                     // Where it is absent, the label points at the parent it is missing from.
-                    let labels = labels(cx, (t.base, Some(oc), Some(t.new)), None);
+                    let labels = labels(cx, (t.base, Some(oc.node), Some(t.new)), None);
                     self.decide(
                         cx,
                         DecisionKind::Carried,
-                        &here,
-                        "added by the admin; carried into NEW".into(),
+                        here,
+                        format!("added by the admin; carried into NEW {whereto}"),
                         None,
                         labels,
                     );
                 }
                 (Some(bc), None) => {
-                    if same(cx.shared.identity, bc, oc, &cpath) {
+                    if same(identity, bc, oc.node, cpath) {
                         continue; // The vendor removed it and the admin had not touched it.
                     }
                     // A carry-attribute rule (the portal theme) needs this element: OLD's wins.
-                    let revived = cx.revive.contains(&cpath);
+                    let revived = cx.revive.iter().any(|r| r == cpath);
                     let chosen = if revived {
                         Prefer::Old
                     } else {
-                        self.winner(cx, &cpath)
+                        self.winner(cx, cpath)
                     };
+                    let mut message = "changed by the admin, removed in NEW".to_string();
                     if chosen == Prefer::Old {
-                        self.insert_old_element(cx, t.new, anchor, oc, &here);
+                        let place = place(&olds, &in_new, i, t.new);
+                        let whereto = self.describe(cx, place, t.new, epath);
+                        self.insert_old_element(cx, t.new, place, oc.node, here);
+                        message = format!("{message}; OLD's carried into NEW {whereto}");
                     }
-                    let labels = labels(cx, (Some(bc), Some(oc), Some(t.new)), None);
+                    let labels = labels(cx, (Some(bc), Some(oc.node), Some(t.new)), None);
                     self.decide(
                         cx,
                         DecisionKind::Conflict,
-                        &here,
-                        "changed by the admin, removed in NEW".into(),
+                        here,
+                        message,
                         Some(chosen),
                         labels,
                     );
@@ -442,54 +447,153 @@ impl Pass<'_> {
             }
         }
         // What BASE has and OLD lacks: the admin removed it.
-        let mut old_sib_keys: std::collections::HashMap<&str, usize> =
-            std::collections::HashMap::new();
-        for k in &old_keys {
-            *old_sib_keys.entry(k.as_str()).or_default() += 1;
-        }
-        for bc in t.base.into_iter().flat_map(elements) {
-            let cpath = child_path(epath, t.base.expect("base exists here"), bc);
-            let (key, shown_id) = cx.identity_of(bc, &cpath);
-            if let Some(n) = old_sib_keys.get_mut(key.as_str()).filter(|n| **n > 0) {
-                *n -= 1;
-                continue; // OLD still has it: handled above.
-            }
-            if at_scope_top && self.skip.iter().any(|s| s == bc.tag_name().name()) {
-                continue;
-            }
-            let here = if shown.is_empty() {
-                shown_id
-            } else {
-                format!("{shown}/{shown_id}")
+        let Some(base) = t.base else {
+            return;
+        };
+        let matched: std::collections::HashSet<roxmltree::NodeId> =
+            in_base.iter().flatten().map(|n| n.id()).collect();
+        let removed: Vec<Child> = elements(base)
+            .filter(|bc| !matched.contains(&bc.id()))
+            .filter(|bc| !(at_scope_top && self.skip.iter().any(|s| s == bc.tag_name().name())))
+            .map(|bc| Child::of(cx, base, bc, epath, shown))
+            .collect();
+        let keyed: Vec<(Node, &str, Option<Node>)> = removed
+            .iter()
+            .map(|c| (c.node, c.key.as_str(), None))
+            .collect();
+        let in_new = new_sib.take_all(&keyed);
+        for (bc, nc) in removed.iter().zip(in_new) {
+            let Some(nc) = nc else {
+                continue; // Removed on both sides.
             };
-            let Some(nc) = new_sib.take(&key) else {
-                continue;
-            }; // Removed on both sides.
-            let labels = labels(cx, (Some(bc), Some(t.old), Some(nc)), None);
-            if same(cx.shared.identity, bc, nc, &cpath) {
-                self.remove_element(cx, nc, &here);
+            let (cpath, here) = (bc.path.as_str(), bc.shown.as_str());
+            let labels = labels(cx, (Some(bc.node), Some(t.old), Some(nc)), None);
+            if same(identity, bc.node, nc, cpath) {
+                self.remove_element(cx, nc, here);
                 self.decide(
                     cx,
                     DecisionKind::Carried,
-                    &here,
+                    here,
                     "removed by the admin; removed from NEW".into(),
                     None,
                     labels,
                 );
             } else {
-                let chosen = self.winner(cx, &cpath);
+                let chosen = self.winner(cx, cpath);
                 if chosen == Prefer::Old {
-                    self.remove_element(cx, nc, &here);
+                    self.remove_element(cx, nc, here);
                 }
                 self.decide(
                     cx,
                     DecisionKind::Conflict,
-                    &here,
+                    here,
                     "removed by the admin, changed in NEW".into(),
                     Some(chosen),
                     labels,
                 );
             }
         }
+    }
+
+    /// Where an inserted element went, for its decision: "after <x>", "at the end of <p>", ...
+    fn describe(&self, cx: &Context, place: Place, parent: Node, epath: &str) -> String {
+        let id = |n: Node| {
+            let p = child_path(epath, parent, n);
+            cx.shared.identity.of(n, &p).1
+        };
+        let name = parent.tag_name().name();
+        match place {
+            Place::After(n) => format!("after <{}>", id(n)),
+            Place::Before(n) => format!(
+                "before <{}>, its next OLD neighbour (NEW has none of the ones before it)",
+                id(n)
+            ),
+            Place::First => format!(
+                "first in <{name}>, where it was in OLD (NEW has none of its OLD neighbours)"
+            ),
+            Place::Last { alone: false } => format!(
+                "at the end of <{name}>, as it came after its OLD neighbours (NEW has none of them)"
+            ),
+            Place::Last { alone: true } => {
+                format!("at the end of <{name}> (it was the only child in OLD)")
+            }
+        }
+    }
+}
+
+/// One child element with its identity, path and shown form.
+struct Child<'a, 'i> {
+    node: Node<'a, 'i>,
+    key: String,
+    path: String,
+    shown: String,
+}
+
+impl<'a, 'i> Child<'a, 'i> {
+    /// `node` (a child of `parent`) with its identity; the shown form masks a secret identity value.
+    fn of(
+        cx: &Context,
+        parent: Node<'a, 'i>,
+        node: Node<'a, 'i>,
+        epath: &str,
+        shown: &str,
+    ) -> Self {
+        let path = child_path(epath, parent, node);
+        let (key, shown_id) = cx.identity_of(node, &path);
+        let shown = if shown.is_empty() {
+            shown_id
+        } else {
+            format!("{shown}/{shown_id}")
+        };
+        Child {
+            node,
+            key,
+            path,
+            shown,
+        }
+    }
+}
+
+/// Where an element only OLD has goes among NEW's children.
+#[derive(Clone, Copy)]
+pub(super) enum Place<'a, 'i> {
+    /// After the NEW twin of its nearest earlier OLD sibling that NEW still has.
+    After(Node<'a, 'i>),
+    /// None of its earlier OLD siblings is in NEW: before the twin of its nearest later one.
+    Before(Node<'a, 'i>),
+    /// No OLD sibling is in NEW and it was OLD's first child (with siblings after it).
+    First,
+    /// No OLD sibling is in NEW and it came after others in OLD, or had none: at the end.
+    Last { alone: bool },
+}
+
+/// The place of OLD's `i`-th child in NEW's `parent`, from the NEW twins of its siblings (`in_new`).
+/// Nothing goes before the root's `<configSections>`, which .NET requires first.
+fn place<'a, 'i>(
+    olds: &[Child],
+    in_new: &[Option<Node<'a, 'i>>],
+    i: usize,
+    parent: Node<'a, 'i>,
+) -> Place<'a, 'i> {
+    let place = if let Some(n) = in_new[..i].iter().rev().flatten().next() {
+        Place::After(*n)
+    } else if let Some(n) = in_new[i + 1..].iter().flatten().next() {
+        Place::Before(*n)
+    } else {
+        match (i, olds.len()) {
+            (_, 1) => Place::Last { alone: true },
+            (0, _) => Place::First,
+            _ => Place::Last { alone: false },
+        }
+    };
+    let first = elements(parent).next();
+    match (place, first) {
+        (Place::First, Some(f)) | (Place::Before(f), Some(_))
+            if f.tag_name().name() == "configSections"
+                && parent.parent().is_some_and(|p| p.is_root()) =>
+        {
+            Place::After(f)
+        }
+        _ => place,
     }
 }

@@ -5,9 +5,9 @@
 
 use roxmltree::Node;
 
-use super::{site, Pass};
+use super::{site, Pass, Place};
 use crate::actions::context::Context;
-use crate::doc::{after_attributes, first_child_slot, quote_of};
+use crate::doc::{after_attributes, elements, quote_of};
 use crate::edit::{eol_before, escape_attr, indent_before, line_start};
 use crate::migration::ChangeKind;
 
@@ -105,13 +105,13 @@ impl Pass<'_> {
         }
     }
 
-    /// Inserts OLD's element `oc` into NEW's `parent`: after `anchor` (the NEW twin of its previous
-    /// OLD sibling), else first, as .NET collections care about order (`<clear/>`, `<remove>`).
+    /// Inserts OLD's element `oc` into NEW's `parent` at `place`: order matters to .NET collections
+    /// (`<clear/>`, `<remove>`) and IIS handlers are first-match, so it keeps its OLD neighbours.
     pub(super) fn insert_old_element(
         &self,
         cx: &mut Context,
         parent: Node,
-        anchor: Option<Node>,
+        place: Place,
         oc: Node,
         path: &str,
     ) {
@@ -119,8 +119,8 @@ impl Pass<'_> {
             .unwrap_or("")
             .to_string();
         let raw = &cx.old.text[oc.range()];
-        let (at, text) = match anchor {
-            Some(sib) => {
+        let (at, text) = match place {
+            Place::After(sib) => {
                 let indent = indent_before(cx.new.text, sib.range().start)
                     .unwrap_or("")
                     .to_string();
@@ -130,8 +130,31 @@ impl Pass<'_> {
                 cx.edits.insert(at, format!("{eol}{indent}{text}"));
                 (at, text)
             }
-            None => {
-                let slot = first_child_slot(cx.new.text, parent, &cx.unit);
+            Place::Before(sib) => {
+                let start = sib.range().start;
+                let eol = eol_before(cx.new.text, start);
+                match indent_before(cx.new.text, start) {
+                    // A line of its own just above the sibling's line.
+                    Some(indent) => {
+                        let indent = indent.to_string();
+                        let text =
+                            reindent(raw, &old_indent, &self.old_unit, &indent, &cx.unit, eol);
+                        let at = line_start(cx.new.text, start);
+                        cx.edits.insert(at, format!("{indent}{text}{eol}"));
+                        (at, text)
+                    }
+                    // The sibling shares its line with other markup: just before it.
+                    None => {
+                        let text = reindent(raw, &old_indent, &self.old_unit, "", &cx.unit, eol);
+                        cx.edits.insert(start, text.clone());
+                        (start, text)
+                    }
+                }
+            }
+            Place::First | Place::Last { .. } => {
+                // An empty parent has one slot: first and last children share it, in OLD's order.
+                let first = matches!(place, Place::First) && elements(parent).next().is_some();
+                let slot = cx.slot(parent, first);
                 let text = reindent(
                     raw,
                     &old_indent,
@@ -140,7 +163,7 @@ impl Pass<'_> {
                     &cx.unit,
                     slot.eol,
                 );
-                cx.insert(parent, true, text.clone());
+                cx.insert(parent, first, text.clone());
                 (slot.range.start, text)
             }
         };
