@@ -153,20 +153,21 @@ impl EngineArgs {
         }
     }
 
-    fn options(&self) -> Options {
-        Options {
+    /// The engine's options; an unusable `--*-vdir` value is refused (E017).
+    fn options(&self) -> Result<Options, Diagnostic> {
+        Ok(Options {
             vdirs: vdir_overrides(
                 self.sdk_vdir.as_deref(),
                 self.portal_vdir.as_deref(),
                 self.mobile_vdir.as_deref(),
-            ),
+            )?,
             show_secrets: self.show_secrets,
             prefer: match self.prefer {
                 PreferArg::Old => Prefer::Old,
                 PreferArg::New => Prefer::New,
             },
             max_size: self.max_size,
-        }
+        })
     }
 }
 
@@ -228,8 +229,10 @@ fn load_rules(path: Option<&Path>, sources: &mut Sources) -> Result<(Rules, Stri
 fn merge(args: &MergeArgs) -> ExitCode {
     let style = args.engine.style();
     let mut pre = Sources::default();
-    let (rules, rules_name) = match load_rules(args.engine.rules.as_deref(), &mut pre) {
-        Ok(r) => r,
+    let setup = load_rules(args.engine.rules.as_deref(), &mut pre)
+        .and_then(|rules| Ok((rules, args.engine.options()?)));
+    let ((rules, rules_name), opts) = match setup {
+        Ok(s) => s,
         Err(d) => return fail(&[d], &pre, style, args.format),
     };
     let mut inputs = Vec::new();
@@ -239,7 +242,6 @@ fn merge(args: &MergeArgs) -> ExitCode {
             Err(d) => return fail(&[d], &pre, style, args.format),
         }
     }
-    let opts = args.engine.options();
     let result = wcmigrate::merge::run(inputs.get(2), &inputs[0], &inputs[1], &rules, &opts);
     let m = match result {
         Ok(m) => m,
@@ -322,16 +324,17 @@ fn run_batch(args: &BatchArgs) -> ExitCode {
     let style = args.engine.style();
     let mut pre = Sources::default();
     let setup = load_rules(args.engine.rules.as_deref(), &mut pre).and_then(|(rules, name)| {
+        let options = args.engine.options()?;
         let cases = batch::find_cases(&args.source)?;
         let reports = Reports::open(args, &name)?;
-        Ok((rules, cases, reports))
+        Ok((rules, options, cases, reports))
     });
-    let (rules, cases, mut reports) = match setup {
+    let (rules, options, cases, mut reports) = match setup {
         Ok(s) => s,
         Err(d) => return fail(&[d], &pre, style, args.format),
     };
     let settings = batch::Settings {
-        merge: args.engine.options(),
+        merge: options,
         out: args.out.clone(),
         jobs: args.jobs.map_or(0, usize::from),
         fail_fast: args.fail_fast,

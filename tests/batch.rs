@@ -759,3 +759,40 @@ fn a_case_with_base_config_runs_the_three_way_merge() {
     let merged = fs::read_to_string(c.path("out/three/merged.config")).unwrap();
     assert!(merged.contains("<add key=\"USE_WEB_SERVICE_SDK\" value=\"true\" />"));
 }
+
+#[test]
+fn unusable_vdir_values_in_args_fail_that_case_and_on_the_command_line_stop_the_run() {
+    let c = Corpus::new();
+    c.case("good", OLD, NEW);
+    for (case, args) in [
+        ("query", "--sdk-vdir Mfa?x=1"),
+        ("fragment", "--portal-vdir=Mfa#top"),
+        ("dotdot", "--mobile-vdir .."),
+        ("slash", "--sdk-vdir a/b"),
+        ("empty", "--sdk-vdir=/"),
+        ("control", "--sdk-vdir Mfa\u{1b}[2J"),
+    ] {
+        c.case(case, OLD, NEW)
+            .file(&format!("cases/{case}/args"), args);
+    }
+    let (v, o) = c.json(&["--out", "out"]);
+    assert_eq!(o.status.code(), Some(2));
+    for r in records(&v) {
+        let case = r["case"].as_str().unwrap();
+        if case == "good" {
+            assert_eq!(r["status"], "changed");
+            continue;
+        }
+        assert_eq!(
+            (r["status"].as_str(), first_code(r)),
+            (Some("failed"), "E017"),
+            "{case}: {r:#}"
+        );
+        assert!(!c.path(&format!("out/{case}")).exists(), "{case}");
+    }
+    let before = c.snapshot();
+    let o = c.batch(&["--out", "out2", "--portal-vdir", "a b"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("E017"), "{}", stderr(&o));
+    assert_eq!(c.snapshot(), before, "nothing written");
+}

@@ -1,7 +1,8 @@
 //! Batch, one case's inputs: reads an input file and turns a case's `args` flags into merge options.
 //!
-//! Owns the size cap and folder/pipe refusals on reading (`wcmigrate merge` reads through it too). It
-//! decides nothing about a migration and writes nothing; which files make up a case is `find`'s.
+//! Owns the size cap and folder/pipe refusals on reading (`wcmigrate merge` reads through it too) and
+//! the check of `--*-vdir` values. It decides nothing about a migration and writes nothing; which files
+//! make up a case is `find`'s.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -71,29 +72,72 @@ pub(super) fn read_input_from(
     })
 }
 
-/// The `--*-vdir` flags as overrides keyed by the remap rules' `option` names.
+/// The `--*-vdir` flags as overrides keyed by the remap rules' `option` names; an unusable value is
+/// refused (E017, see [`check_vdir`]).
 pub fn vdir_overrides(
     sdk: Option<&str>,
     portal: Option<&str>,
     mobile: Option<&str>,
-) -> BTreeMap<String, String> {
+) -> Result<BTreeMap<String, String>, Diagnostic> {
     [
         ("sdk-vdir", sdk),
         ("portal-vdir", portal),
         ("mobile-vdir", mobile),
     ]
     .into_iter()
-    .filter_map(|(option, v)| v.map(|v| (option.to_string(), trim_vdir(v))))
+    .filter_map(|(option, v)| v.map(|v| (option, v)))
+    .map(|(option, v)| Ok((option.to_string(), vdir_value(option, v)?)))
     .collect()
 }
 
-fn trim_vdir(name: &str) -> String {
-    name.trim_matches(['/', '\\']).to_string()
+/// A `--*-vdir` value as the remap rules use it, surrounding `/` and `\` trimmed (`/MfaSdk/` is
+/// `MfaSdk`). It replaces one URL path segment byte for byte, so it is refused (with the reason) when
+/// it is empty, `.` or `..` (this or the parent folder), or holds `/`, `\`, `?`, `#` or `%` (they
+/// end, split or escape a segment: the URL would point elsewhere), whitespace, or a control or
+/// bidirectional-formatting character.
+pub fn check_vdir(value: &str) -> Result<String, String> {
+    let v = value.trim_matches(['/', '\\']);
+    let bidi = |c: char| matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    if v.is_empty() {
+        return Err("it is empty".to_string());
+    }
+    if v == "." || v == ".." {
+        return Err(format!("`{v}` means this or the parent folder in a URL"));
+    }
+    if let Some(c) = v
+        .chars()
+        .find(|c| matches!(c, '/' | '\\' | '?' | '#' | '%'))
+    {
+        return Err(format!(
+            "it contains `{c}`, which would end, split or escape the URL's path segment"
+        ));
+    }
+    if v.chars()
+        .any(|c| c.is_whitespace() || c.is_control() || bidi(c))
+    {
+        return Err("it contains whitespace or a control character".to_string());
+    }
+    Ok(v.to_string())
+}
+
+fn vdir_value(option: &str, value: &str) -> Result<String, Diagnostic> {
+    check_vdir(value).map_err(|why| {
+        Diagnostic::new(
+            Code::InvalidVdir,
+            format!("--{option} {value:?} cannot be a virtual directory name: {why}"),
+        )
+        .with_help("give the virtual directory's name as IIS shows it, e.g. --sdk-vdir MultiFactorAuthWebServiceSdk")
+    })
 }
 
 /// Applies a case's extra flags to the batch's options. An args file may hold `--sdk-vdir NAME`,
-/// `--portal-vdir NAME`, `--mobile-vdir NAME` and `--prefer old|new` (also as `--flag=value`).
-pub fn apply_case_args(tokens: &[String], opts: &mut Options) -> Result<(), String> {
+/// `--portal-vdir NAME`, `--mobile-vdir NAME` and `--prefer old|new` (also as `--flag=value`). An
+/// unknown flag or value is E013, an unusable virtual directory E017.
+pub fn apply_case_args(tokens: &[String], opts: &mut Options) -> Result<(), Diagnostic> {
+    let invalid = |message: String| {
+        Diagnostic::new(Code::InvalidBatch, message)
+            .with_help("fix the case's args file (or the manifest's args list)")
+    };
     let mut rest = tokens.iter();
     while let Some(token) = rest.next() {
         let (flag, inline) = match token.split_once('=') {
@@ -105,21 +149,22 @@ pub fn apply_case_args(tokens: &[String], opts: &mut Options) -> Result<(), Stri
             "--sdk-vdir" | "--portal-vdir" | "--mobile-vdir" | "--prefer"
         );
         if !known {
-            return Err(format!(
+            return Err(invalid(format!(
                 "unknown flag `{token}`: a case may set only --sdk-vdir, --portal-vdir, --mobile-vdir and --prefer"
-            ));
+            )));
         }
         let Some(value) = inline.or_else(|| rest.next().cloned()) else {
-            return Err(format!("{flag} needs a value"));
+            return Err(invalid(format!("{flag} needs a value")));
         };
         if flag == "--prefer" {
             opts.prefer = match value.as_str() {
                 "old" => Prefer::Old,
                 "new" => Prefer::New,
-                _ => return Err(format!("--prefer takes old or new, not `{value}`")),
+                _ => return Err(invalid(format!("--prefer takes old or new, not `{value}`"))),
             };
         } else {
-            opts.vdirs.insert(flag[2..].to_string(), trim_vdir(&value));
+            let vdir = vdir_value(&flag[2..], &value)?;
+            opts.vdirs.insert(flag[2..].to_string(), vdir);
         }
     }
     Ok(())
@@ -144,10 +189,53 @@ mod tests {
         assert_eq!(o.vdirs["sdk-vdir"], "MfaSdk");
         assert_eq!(o.vdirs["mobile-vdir"], "M");
         assert_eq!(o.prefer, Prefer::Old);
-        let err = |s: &str| apply_case_args(&tokens(s), &mut Options::default()).unwrap_err();
+        let err = |s: &str| {
+            apply_case_args(&tokens(s), &mut Options::default())
+                .unwrap_err()
+                .message
+        };
         assert!(err("--rules x.toml").contains("unknown flag `--rules`"));
         assert!(err("--sdk-vdir").contains("needs a value"));
         assert!(err("--prefer both").contains("old or new"));
         assert!(err("MfaSdk").contains("unknown flag"));
+    }
+
+    #[test]
+    fn unusable_vdir_values_are_refused_and_slashes_around_a_name_are_trimmed() {
+        assert_eq!(check_vdir("/MfaSdk/").as_deref(), Ok("MfaSdk"));
+        assert_eq!(check_vdir("\\Mfa.Sdk-2_x\\").as_deref(), Ok("Mfa.Sdk-2_x"));
+        for bad in [
+            "",
+            "/",
+            "\\",
+            "//",
+            ".",
+            "..",
+            "/../",
+            "a/b",
+            "a\\b",
+            "a?b",
+            "a#b",
+            "a%2Fb",
+            "a b",
+            "a\tb",
+            " a",
+            "a\nb",
+            "a\u{1b}[31m",
+            "a\u{202E}b",
+            "a\u{a0}b",
+        ] {
+            assert!(check_vdir(bad).is_err(), "{bad:?} accepted");
+        }
+        let mut o = Options::default();
+        let d = apply_case_args(&tokens("--sdk-vdir a?b"), &mut o).unwrap_err();
+        assert_eq!(d.code, Code::InvalidVdir);
+        assert!(o.vdirs.is_empty());
+        let d = vdir_overrides(None, Some("#"), None).unwrap_err();
+        assert!(
+            d.message.starts_with("--portal-vdir \"#\""),
+            "{}",
+            d.message
+        );
     }
 }

@@ -9,7 +9,7 @@ mod record;
 mod run;
 mod summary;
 
-pub use case_input::{apply_case_args, read_input, vdir_overrides};
+pub use case_input::{apply_case_args, check_vdir, read_input, vdir_overrides};
 pub use find::{find_cases, Case, Cases, Files, Listed, ARGS, BASE, NEW, OLD};
 pub use record::{
     CaseDiagnostic, Flagged, PendingFile, Record, ReportWriter, Status, Summary, Totals,

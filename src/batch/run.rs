@@ -212,11 +212,9 @@ impl Runner<'_> {
             }
         };
         let mut opts = self.settings.merge.clone();
-        apply_case_args(&args, &mut opts).map_err(|e| {
-            fail(
-                Diagnostic::new(Code::InvalidBatch, format!("case {}: {e}", case.name))
-                    .with_help("fix the case's args file (or the manifest's args list)"),
-            )
+        apply_case_args(&args, &mut opts).map_err(|mut d| {
+            d.message = format!("case {}: {}", case.name, d.message);
+            fail(d)
         })?;
         let m = {
             let old = self.read(&old).map_err(fail)?;
