@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use wcmigrate::batch::{self, read_input, vdir_overrides, PendingFile, ReportWriter};
@@ -112,6 +113,9 @@ struct BatchArgs {
     /// Exit 1 when a case has warnings or conflicts (and none failed).
     #[arg(long)]
     deny_warnings: bool,
+    /// Fail a case still running after SECS seconds (E018) and go on with the others; 0: no bound.
+    #[arg(long, value_name = "SECS", default_value_t = batch::DEFAULT_CASE_TIMEOUT.as_secs())]
+    case_timeout: u64,
     #[command(flatten)]
     engine: EngineArgs,
 }
@@ -339,6 +343,7 @@ fn run_batch(args: &BatchArgs) -> ExitCode {
         jobs: args.jobs.map_or(0, usize::from),
         fail_fast: args.fail_fast,
         max_size: args.engine.max_size,
+        case_timeout: (args.case_timeout > 0).then(|| Duration::from_secs(args.case_timeout)),
     };
     let bar = progress_bar(args.format, cases.list.len());
     let result = batch::run(&cases, &rules, &settings, &|_| bar.inc(1), &mut |r| {

@@ -796,3 +796,19 @@ fn unusable_vdir_values_in_args_fail_that_case_and_on_the_command_line_stop_the_
     assert!(stderr(&o).contains("E017"), "{}", stderr(&o));
     assert_eq!(c.snapshot(), before, "nothing written");
 }
+
+#[test]
+fn case_timeout_takes_seconds_and_zero_turns_the_bound_off() {
+    let c = Corpus::new();
+    c.case("a", OLD, NEW);
+    // No verdict here depends on time: the bound itself is tested with a case that never ends
+    // (src/batch/run.rs, a_case_that_never_ends_fails_with_case_timeout_and_the_others_run).
+    for secs in ["0", "3600"] {
+        let (v, o) = c.json(&["--case-timeout", secs]);
+        assert_eq!(o.status.code(), Some(0), "{secs}: {}", stderr(&o));
+        assert_eq!(statuses(&v), pairs(&[("a", "changed")]));
+    }
+    let o = c.batch(&["--case-timeout", "soon"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--case-timeout"), "{}", stderr(&o));
+}

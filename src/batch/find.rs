@@ -34,7 +34,7 @@ pub struct Cases {
 }
 
 /// One case: its name in reports, where its output goes under OUTDIR, and where its files are.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Case {
     /// The folder's path relative to DIR with `/` (`.` for DIR itself), or the manifest's name.
     pub name: String,
@@ -44,7 +44,7 @@ pub struct Case {
 }
 
 /// Where a case's files are.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Files {
     /// A folder DIR/rel holding old.config and new.config, and maybe base.config and args.
     Folder { base: bool, args: bool },
@@ -54,7 +54,7 @@ pub enum Files {
     Refused(Box<Diagnostic>),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Listed {
     pub old: PathBuf,
     pub new: PathBuf,

@@ -1,10 +1,11 @@
 //! Batch: migrates every case under a folder, or listed in a JSON manifest, in parallel, and reports.
 //!
-//! Only the public paths live here; one submodule per stage: `find`, `case_input`, `run`, `record`,
-//! `summary`. It holds no logic and decides nothing about a migration (that is `merge`'s).
+//! Only the public paths live here; one submodule per stage: `find`, `case_input`, `run` (with
+//! `isolate`), `record`, `summary`. It holds no logic and decides nothing about a migration (that is `merge`'s).
 
 mod case_input;
 mod find;
+mod isolate;
 mod record;
 mod run;
 mod summary;
@@ -15,7 +16,7 @@ pub use record::{
     CaseDiagnostic, Flagged, PendingFile, Record, ReportWriter, Status, Summary, Totals,
     LIST_LIMIT, REPORT_VERSION,
 };
-pub use run::{run, Settings, MERGED, MERGED_DIFF};
+pub use run::{run, Settings, DEFAULT_CASE_TIMEOUT, MERGED, MERGED_DIFF};
 pub use summary::render_summary;
 
 /// The default of `--max-size`: far above any real web.config.

@@ -60,6 +60,7 @@ codes! {
     InvalidBatch = "E013", "invalid-batch", Error, "A batch input is not usable: no cases, a bad manifest, or a bad args flag.";
     InternalError = "E014", "internal-error", Error, "The engine stopped unexpectedly on a batch case (a bug: please report it).";
     InvalidVdir = "E017", "invalid-vdir", Error, "A --*-vdir value cannot be a single URL path segment.";
+    CaseTimeout = "E018", "case-timeout", Error, "A batch case ran longer than --case-timeout; it was abandoned and nothing was written for it.";
     DuplicateKey = "W201", "duplicate-key", Warning, "A key or setting is defined twice; the later one wins, as in .NET.";
     ExternalMissing = "W202", "external-file-missing", Warning, "A section kept in another file (file= or configSource=) could not be read.";
     NearMissName = "W203", "near-miss-name", Warning, "An OLD key or setting name is one or two letters away from a known one.";
