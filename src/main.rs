@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use wcmigrate::batch::{self, read_input, vdir_overrides, PendingFile, ReportWriter};
+use wcmigrate::batch::{self, read_input, read_text, vdir_overrides, PendingFile, ReportWriter};
 use wcmigrate::diag::{render_human, Code, Diagnostic, HumanStyle, Sources, CODES};
 use wcmigrate::output::{backup_path, write_atomic};
 use wcmigrate::rules::{Rules, DEFAULT_RULES, DEFAULT_RULES_NAME};
@@ -212,18 +212,17 @@ fn fail(diags: &[Diagnostic], sources: &Sources, style: HumanStyle, format: Form
     ExitCode::from(2)
 }
 
-fn load_rules(path: Option<&Path>, sources: &mut Sources) -> Result<(Rules, String), Diagnostic> {
+/// Reads the rules like an input (a regular file of at most `max_size` bytes), or the built-in set.
+fn load_rules(
+    path: Option<&Path>,
+    max_size: u64,
+    sources: &mut Sources,
+) -> Result<(Rules, String), Diagnostic> {
     match path {
         None => Ok((Rules::builtin(), DEFAULT_RULES_NAME.to_string())),
         Some(p) => {
             let name = p.display().to_string();
-            let text = std::fs::read_to_string(p).map_err(|e| {
-                Diagnostic::new(
-                    Code::Unreadable,
-                    format!("cannot read rules file {name}: {e}"),
-                )
-                .with_help("check the --rules path")
-            })?;
+            let text = read_text(p, max_size, "rules file")?;
             let id = sources.add(&name, text.clone());
             Ok((Rules::parse(&text, id)?, name))
         }
@@ -233,7 +232,7 @@ fn load_rules(path: Option<&Path>, sources: &mut Sources) -> Result<(Rules, Stri
 fn merge(args: &MergeArgs) -> ExitCode {
     let style = args.engine.style();
     let mut pre = Sources::default();
-    let setup = load_rules(args.engine.rules.as_deref(), &mut pre)
+    let setup = load_rules(args.engine.rules.as_deref(), args.engine.max_size, &mut pre)
         .and_then(|rules| Ok((rules, args.engine.options()?)));
     let ((rules, rules_name), opts) = match setup {
         Ok(s) => s,
@@ -327,12 +326,14 @@ fn merge(args: &MergeArgs) -> ExitCode {
 fn run_batch(args: &BatchArgs) -> ExitCode {
     let style = args.engine.style();
     let mut pre = Sources::default();
-    let setup = load_rules(args.engine.rules.as_deref(), &mut pre).and_then(|(rules, name)| {
-        let options = args.engine.options()?;
-        let cases = batch::find_cases(&args.source)?;
-        let reports = Reports::open(args, &name)?;
-        Ok((rules, options, cases, reports))
-    });
+    let max_size = args.engine.max_size;
+    let setup =
+        load_rules(args.engine.rules.as_deref(), max_size, &mut pre).and_then(|(rules, name)| {
+            let options = args.engine.options()?;
+            let cases = batch::find_cases_within(&args.source, max_size)?;
+            let reports = Reports::open(args, &name)?;
+            Ok((rules, options, cases, reports))
+        });
     let (rules, options, cases, mut reports) = match setup {
         Ok(s) => s,
         Err(d) => return fail(&[d], &pre, style, args.format),
@@ -342,7 +343,7 @@ fn run_batch(args: &BatchArgs) -> ExitCode {
         out: args.out.clone(),
         jobs: args.jobs.map_or(0, usize::from),
         fail_fast: args.fail_fast,
-        max_size: args.engine.max_size,
+        max_size,
         case_timeout: (args.case_timeout > 0).then(|| Duration::from_secs(args.case_timeout)),
     };
     let bar = progress_bar(args.format, cases.list.len());
@@ -505,7 +506,7 @@ fn summary(
 
 fn list_rules(path: Option<&Path>) -> ExitCode {
     let mut sources = Sources::default();
-    let (rules, name) = match load_rules(path, &mut sources) {
+    let (rules, name) = match load_rules(path, batch::DEFAULT_MAX_SIZE, &mut sources) {
         Ok(r) => r,
         Err(d) => {
             return fail(

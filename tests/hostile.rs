@@ -639,6 +639,88 @@ fn external_files_are_bounded_like_inputs() {
     }
 }
 
+/// `--rules` used to be read whole with `std::fs::read_to_string`: a FIFO hung the run and /dev/zero
+/// ate memory. It is read like an input: a regular file within --max-size.
+#[test]
+fn a_rules_file_is_read_like_an_input() {
+    let c = Case::new();
+    let rules = include_str!("../rules/phonefactor-to-mfa.toml");
+    std::os::unix::fs::symlink("/dev/zero", c.path("zero.toml")).unwrap();
+    fs::create_dir(c.path("folder.toml")).unwrap();
+    fs::write(c.path("big.toml"), format!("{rules}#{}", "x".repeat(4000))).unwrap();
+    let big = format!(
+        "rules file: big.toml is {} bytes, more than --max-size",
+        rules.len() + 4001
+    );
+    c.refuses(
+        Slot::Old,
+        &["--rules", "zero.toml"],
+        "E001",
+        &["rules file: zero.toml is not a regular file"],
+    );
+    c.refuses(
+        Slot::Old,
+        &["--rules", "folder.toml"],
+        "E001",
+        &["rules file: folder.toml is a folder"],
+    );
+    let max = (rules.len() + 100).to_string();
+    c.refuses(
+        Slot::Old,
+        &["--rules", "big.toml", "--max-size", &max],
+        "E011",
+        &[&big],
+    );
+
+    // A FIFO: whoever opens it for reading gets the built-in rules. wcmigrate must refuse it unopened.
+    let fifo = c.path("fifo.toml");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            if let Ok(mut f) = fs::OpenOptions::new().write(true).open(&fifo) {
+                let _ = f.write_all(rules.as_bytes());
+            }
+        })
+    };
+    let o = c.merge(
+        Slot::Old,
+        &["--rules", "fifo.toml", "--color", "never"],
+        GUARD,
+        MEMORY_KIB,
+    );
+    // Release the writer if wcmigrate never opened the FIFO (it would be blocked in open).
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let nonblocking = rustix::fs::OFlags::NONBLOCK.bits() as i32;
+        drop(
+            fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(nonblocking)
+                .open(&fifo),
+        );
+    }
+    writer.join().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("E001") && err.contains("fifo.toml is not a regular file"),
+        "{err}"
+    );
+    // `wcmigrate rules --rules` reads it the same way.
+    let o = run(
+        c.dir.path(),
+        &["rules", "--rules", "zero.toml"],
+        GUARD,
+        MEMORY_KIB,
+    );
+    assert_eq!(o.status.code(), Some(2));
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Encodings and bytes
 

@@ -1,8 +1,9 @@
 //! Batch, one case's inputs: reads an input file and turns a case's `args` flags into merge options.
 //!
-//! Owns the size cap and folder/pipe refusals on reading (`wcmigrate merge` reads through it too) and
-//! the check of `--*-vdir` values. It decides nothing about a migration and writes nothing; which files
-//! make up a case is `find`'s.
+//! Owns how inputs are read — the size cap, folder/pipe/device refusals, links out of DIR — and the
+//! check of `--*-vdir` values; `wcmigrate merge` reads its inputs, rules file and batch manifests
+//! through it too. It decides nothing about a migration and writes nothing; which files make up a case
+//! is `find`'s.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -11,39 +12,80 @@ use std::path::{Path, PathBuf};
 
 use crate::diag::{Code, Diagnostic};
 use crate::merge::{Input, Options, Prefer};
+use crate::output::{open_inside, open_nonblocking, OpenError};
+
+/// Which files an input may be.
+#[derive(Debug, Clone, Copy)]
+pub enum Reach<'a> {
+    /// Any file but a folder: `merge` accepts a pipe (`<(command)`).
+    Any,
+    /// A regular file only (links followed): a pipe or device would block or never end.
+    Regular,
+    /// A regular file that is inside this folder once links are resolved, opened without following
+    /// a link out of it: a batch case's file under DIR.
+    Inside(&'a Path),
+}
 
 /// Reads one input file, refusing folders and files larger than `max_size` bytes.
 pub fn read_input(path: &Path, max_size: u64) -> Result<Input, Diagnostic> {
-    read_input_from(path, path, max_size, false)
+    read_file(path, max_size, Reach::Any).map(|(input, _)| input)
 }
 
-/// Reads `from` as the input named `path` (they differ when `from` is the resolved form of `path`).
-/// `regular_only` refuses pipes and devices, which `merge` accepts (`<(command)`) but which would
-/// block a batch.
-pub(super) fn read_input_from(
+/// Reads one input file as `reach` allows, with the metadata of the file that was read (from the open
+/// file: its mode, owner and identity are those of the bytes read).
+pub fn read_file(
     path: &Path,
-    from: &Path,
     max_size: u64,
-    regular_only: bool,
-) -> Result<Input, Diagnostic> {
+    reach: Reach,
+) -> Result<(Input, fs::Metadata), Diagnostic> {
     let name = path.display().to_string();
     let unreadable = |e: io::Error| {
         Diagnostic::new(Code::Unreadable, format!("cannot read {name}: {e}"))
             .with_help("check the path and that you may read the file")
     };
-    let meta = fs::metadata(from).map_err(unreadable)?;
-    if meta.is_dir() {
-        return Err(Diagnostic::new(
+    let folder = || {
+        Diagnostic::new(
             Code::Unreadable,
             format!("{name} is a folder, not a web.config file"),
         )
-        .with_help("give the path of the web.config file itself"));
+        .with_help("give the path of the web.config file itself")
+    };
+    let not_regular = || {
+        Diagnostic::new(Code::Unreadable, format!("{name} is not a regular file"))
+            .with_help("give a plain file (not a pipe, device or socket)")
+    };
+    let (file, meta) = match reach {
+        Reach::Any => {
+            if fs::metadata(path).map_err(unreadable)?.is_dir() {
+                return Err(folder());
+            }
+            let file = fs::File::open(path).map_err(unreadable)?;
+            let meta = file.metadata().map_err(unreadable)?;
+            (file, meta)
+        }
+        Reach::Regular => {
+            let meta = fs::metadata(path).map_err(unreadable)?;
+            if meta.is_dir() {
+                return Err(folder());
+            }
+            if !meta.is_file() {
+                return Err(not_regular());
+            }
+            open_nonblocking(path, true).map_err(unreadable)?
+        }
+        Reach::Inside(root) => match open_inside(root, path) {
+            Ok(opened) => opened,
+            Err(OpenError::Outside(real)) => return Err(escape(path, &real, "DIR", root)),
+            Err(OpenError::NotRegular) if path.is_dir() => return Err(folder()),
+            Err(OpenError::NotRegular) => return Err(not_regular()),
+            Err(OpenError::Io(e)) => return Err(unreadable(e)),
+        },
+    };
+    if meta.is_dir() {
+        return Err(folder());
     }
-    if regular_only && !meta.is_file() {
-        return Err(
-            Diagnostic::new(Code::Unreadable, format!("{name} is not a regular file"))
-                .with_help("a case's files must be plain files (not pipes or devices)"),
-        );
+    if !matches!(reach, Reach::Any) && !meta.is_file() {
+        return Err(not_regular());
     }
     let too_large = |len: u64| {
         Diagnostic::new(
@@ -56,20 +98,55 @@ pub(super) fn read_input_from(
         return Err(too_large(meta.len()));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    fs::File::open(from)
-        .and_then(|f| f.take(max_size.saturating_add(1)).read_to_end(&mut bytes))
+    file.take(max_size.saturating_add(1))
+        .read_to_end(&mut bytes)
         .map_err(unreadable)?;
     if bytes.len() as u64 > max_size {
         return Err(too_large(bytes.len() as u64));
     }
-    Ok(Input {
+    let input = Input {
         name,
         bytes,
         dir: Some(match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         }),
+    };
+    Ok((input, meta))
+}
+
+/// Reads a file of instructions (`--rules`, a batch manifest) like an input: a regular file of at
+/// most `max_size` bytes, in UTF-8. `what` names it in errors ("rules file").
+pub fn read_text(path: &Path, max_size: u64, what: &str) -> Result<String, Diagnostic> {
+    let (input, _) = read_file(path, max_size, Reach::Regular).map_err(|mut d| {
+        d.message = format!("{what}: {}", d.message);
+        d
+    })?;
+    String::from_utf8(input.bytes).map_err(|e| {
+        Diagnostic::new(
+            Code::Unreadable,
+            format!(
+                "{what}: {} is not UTF-8 text (invalid byte at offset {})",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ),
+        )
+        .with_help("save it as UTF-8")
     })
+}
+
+/// The refusal of a path that leads out of the folder it must stay in.
+pub(super) fn escape(path: &Path, target: &Path, what: &str, root: &Path) -> Diagnostic {
+    Diagnostic::new(
+        Code::UnsafePath,
+        format!(
+            "{} leads to {}, outside {what} ({}); batch does not follow links out of {what}",
+            path.display(),
+            target.display(),
+            root.display()
+        ),
+    )
+    .with_help("copy the files into the case folder instead of linking them, or list the case in a manifest")
 }
 
 /// The `--*-vdir` flags as overrides keyed by the remap rules' `option` names; an unusable value is

@@ -10,8 +10,10 @@ mod record;
 mod run;
 mod summary;
 
-pub use case_input::{apply_case_args, check_vdir, read_input, vdir_overrides};
-pub use find::{find_cases, Case, Cases, Files, Listed, ARGS, BASE, NEW, OLD};
+pub use case_input::{
+    apply_case_args, check_vdir, read_file, read_input, read_text, vdir_overrides, Reach,
+};
+pub use find::{find_cases, find_cases_within, Case, Cases, Files, Listed, ARGS, BASE, NEW, OLD};
 pub use record::{
     CaseDiagnostic, Flagged, PendingFile, Record, ReportWriter, Status, Summary, Totals,
     LIST_LIMIT, REPORT_VERSION,

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use super::case_input::{apply_case_args, read_input_from};
-use super::find::{escape, Case, Cases, Files, ARGS, BASE, NEW, OLD};
+use super::case_input::{apply_case_args, read_file, Reach};
+use super::find::{Case, Cases, Files, ARGS, BASE, NEW, OLD};
 use super::isolate::{isolated, Outcome, STACK_SIZE};
 use super::record::{plain, CaseDiagnostic, Record, Status, Summary};
 use crate::diag::{Code, Diagnostic};
@@ -239,7 +239,7 @@ struct Job {
     rules: Arc<Rules>,
     opts: Options,
     max_size: u64,
-    /// The canonical DIR that case files must stay in (`None` for a manifest).
+    /// The canonical DIR (`None` for a manifest).
     root: Option<PathBuf>,
     /// DIR/rel, for a folder case.
     folder: PathBuf,
@@ -263,6 +263,7 @@ impl Job {
             Files::Refused(d) => return Err(fail((**d).clone())),
             Files::Listed(l) => (l.old.clone(), l.new.clone(), l.base.clone(), l.args.clone()),
             Files::Folder { base, args } => {
+                self.check_folder().map_err(fail)?;
                 let dir = &self.folder;
                 let args = if *args {
                     self.read_args(&dir.join(ARGS)).map_err(fail)?
@@ -296,6 +297,31 @@ impl Job {
         Ok(prepare(case, &m, new, opts.show_secrets))
     }
 
+    /// A folder case is read only where the walk found it: a case folder swapped for a link since
+    /// (to anywhere, even inside DIR) is not followed.
+    fn check_folder(&self) -> Result<(), Diagnostic> {
+        let Some(root) = &self.root else {
+            return Ok(());
+        };
+        let expected = root.join(&self.case.rel);
+        match fs::canonicalize(&self.folder) {
+            Ok(real) if real == expected => Ok(()),
+            Ok(real) => Err(Diagnostic::new(
+                Code::UnsafePath,
+                format!(
+                    "case folder {} now leads to {}: it was replaced by a link after DIR was searched; batch does not follow it",
+                    self.folder.display(),
+                    real.display()
+                ),
+            )
+            .with_help("run again once nothing else changes DIR")),
+            Err(e) => Err(Diagnostic::new(
+                Code::Unreadable,
+                format!("cannot read case folder {}: {e}", self.folder.display()),
+            )),
+        }
+    }
+
     /// Reads a case's args file: whitespace-separated flags.
     fn read_args(&self, path: &Path) -> Result<Vec<String>, Diagnostic> {
         let input = self.read(path)?;
@@ -311,21 +337,14 @@ impl Job {
         Ok(text.split_whitespace().map(String::from).collect())
     }
 
-    /// Reads a case file, which must be a regular file. Under DIR, a link must lead inside DIR: the
-    /// walk reached the case folder without following links, so only the file itself can be one.
+    /// Reads a case file, which must be a regular file. Under DIR it must be inside DIR once links are
+    /// resolved, and is opened without following a link out of it.
     fn read(&self, path: &Path) -> Result<Input, Diagnostic> {
-        let max = self.max_size;
-        let linked = || fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-        if let Some(root) = self.root.as_ref().filter(|_| linked()) {
-            // A dangling link fails to resolve: reading it below says why.
-            if let Ok(real) = fs::canonicalize(path) {
-                if !real.starts_with(root) {
-                    return Err(escape(path, &real, "DIR", root));
-                }
-                return read_input_from(path, &real, max, true);
-            }
-        }
-        read_input_from(path, path, max, true)
+        let reach = match &self.root {
+            Some(root) => Reach::Inside(root),
+            None => Reach::Regular,
+        };
+        read_file(path, self.max_size, reach).map(|(input, _)| input)
     }
 }
 
