@@ -7,9 +7,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use wcmigrate::batch::{self, read_input, read_text, vdir_overrides, PendingFile, ReportWriter};
+use wcmigrate::batch::{
+    self, read_file, read_text, vdir_overrides, PendingFile, Reach, ReportWriter,
+};
 use wcmigrate::diag::{render_human, Code, Diagnostic, HumanStyle, Sources, CODES};
-use wcmigrate::output::{backup_path, write_atomic};
+use wcmigrate::output::{replace_in_place, write_atomic, FileKey, InPlaceError, Mode};
 use wcmigrate::rules::{Rules, DEFAULT_RULES, DEFAULT_RULES_NAME};
 use wcmigrate::{diff, report, Options, Prefer};
 
@@ -68,10 +70,12 @@ struct MergeArgs {
     /// default the admin changed.
     #[arg(long, value_name = "BASE")]
     base: Option<PathBuf>,
-    /// Write the merged file here (atomically).
+    /// Write the merged file here (atomically), as a new file readable by no one the inputs do not
+    /// allow.
     #[arg(short = 'o', long = "output", value_name = "OUT", conflicts_with_all = ["in_place", "check"])]
     output: Option<PathBuf>,
-    /// Rewrite NEW (atomically), keeping the original as NEW.bak.
+    /// Rewrite NEW (atomically), keeping the original as NEW.bak; both keep NEW's owner, group and
+    /// permissions.
     #[arg(long, conflicts_with = "check")]
     in_place: bool,
     /// With --in-place: overwrite an existing NEW.bak.
@@ -238,13 +242,16 @@ fn merge(args: &MergeArgs) -> ExitCode {
         Ok(s) => s,
         Err(d) => return fail(&[d], &pre, style, args.format),
     };
-    let mut inputs = Vec::new();
+    let mut read = Vec::new();
     for p in [&args.old, &args.new].into_iter().chain(args.base.as_ref()) {
-        match read_input(p, args.engine.max_size) {
-            Ok(i) => inputs.push(i),
+        match read_file(p, args.engine.max_size, Reach::Any) {
+            Ok(r) => read.push(r),
             Err(d) => return fail(&[d], &pre, style, args.format),
         }
     }
+    let new_key = FileKey::of(&args.new, &read[1].1);
+    let mode = Mode::narrowest(read.iter().map(|(_, meta)| Mode::of(meta)));
+    let inputs: Vec<_> = read.into_iter().map(|(input, _)| input).collect();
     let result = wcmigrate::merge::run(inputs.get(2), &inputs[0], &inputs[1], &rules, &opts);
     let m = match result {
         Ok(m) => m,
@@ -258,40 +265,22 @@ fn merge(args: &MergeArgs) -> ExitCode {
     let mut wrote: Option<PathBuf> = None;
     let mut write_err: Option<Diagnostic> = None;
     let original = &inputs[1].bytes;
-    let unchanged_on_disk = || {
-        std::fs::read(&args.new)
-            .map(|b| &b == original)
-            .unwrap_or(false)
-    };
     if let Some(out) = &args.output {
-        if !unchanged_on_disk() {
+        if !unchanged_on_disk(&args.new, original) {
             write_err = Some(input_changed(&args.new));
-        } else if let Err(e) = write_atomic(out, &m.output, Some(&args.new)) {
+        } else if let Err(e) = write_atomic(out, &m.output, mode) {
             write_err = Some(write_failed(out, e));
         } else {
             wrote = Some(out.clone());
         }
     } else if args.in_place && m.changed() {
-        let bak = backup_path(&args.new);
-        if bak.exists() && !args.force {
-            write_err = Some(
-                Diagnostic::new(
-                    Code::BackupExists,
-                    format!(
-                        "{} already exists; --in-place will not overwrite an earlier backup",
-                        bak.display()
-                    ),
-                )
-                .with_help("move that backup somewhere safe, or add --force to replace it"),
-            );
-        } else if !unchanged_on_disk() {
-            write_err = Some(input_changed(&args.new));
-        } else if let Err(e) = write_atomic(&bak, original, Some(&args.new)) {
-            write_err = Some(write_failed(&bak, e));
-        } else if let Err(e) = write_atomic(&args.new, &m.output, None) {
-            write_err = Some(write_failed(&args.new, e));
-        } else {
-            wrote = Some(args.new.clone());
+        let replaced = match &new_key {
+            Some(key) => replace_in_place(&args.new, key, original, &m.output, args.force),
+            None => Err(InPlaceError::Changed),
+        };
+        match replaced {
+            Ok(_) => wrote = Some(args.new.clone()),
+            Err(e) => write_err = Some(in_place_failed(&args.new, e)),
         }
     }
     if let Some(e) = write_err {
@@ -327,13 +316,12 @@ fn run_batch(args: &BatchArgs) -> ExitCode {
     let style = args.engine.style();
     let mut pre = Sources::default();
     let max_size = args.engine.max_size;
-    let setup =
-        load_rules(args.engine.rules.as_deref(), max_size, &mut pre).and_then(|(rules, name)| {
-            let options = args.engine.options()?;
-            let cases = batch::find_cases_within(&args.source, max_size)?;
-            let reports = Reports::open(args, &name)?;
-            Ok((rules, options, cases, reports))
-        });
+    let setup = load_rules(args.engine.rules.as_deref(), max_size, &mut pre).and_then(|rules| {
+        let options = args.engine.options()?;
+        let cases = batch::find_cases_within(&args.source, max_size)?;
+        let reports = Reports::open(args, &rules.1)?;
+        Ok((rules.0, options, cases, reports))
+    });
     let (rules, options, cases, mut reports) = match setup {
         Ok(s) => s,
         Err(d) => return fail(&[d], &pre, style, args.format),
@@ -419,8 +407,10 @@ impl<'a> Reports<'a> {
             w.finish(summary).map_err(|e| report_failed(None, e))?;
         }
         if let Some(w) = self.file {
+            // The report quotes the inputs (masked unless --show-secrets): no wider than any of them.
+            let mode = summary.inputs_mode.unwrap_or(Mode::PRIVATE);
             w.finish(summary)
-                .and_then(PendingFile::commit)
+                .and_then(|f| f.commit(mode))
                 .map_err(|e| report_failed(self.path, e))?;
         }
         Ok(())
@@ -450,6 +440,35 @@ fn report_failed(path: Option<&Path>, e: std::io::Error) -> Diagnostic {
     });
     Diagnostic::new(Code::WriteFailed, format!("cannot write {path}: {e}"))
         .with_help("check that the folder exists, is writable and has free space")
+}
+
+/// True when `path` still holds exactly `bytes` (reading at most one byte more).
+fn unchanged_on_disk(path: &Path, bytes: &[u8]) -> bool {
+    use std::io::Read;
+    let mut now = Vec::with_capacity(bytes.len());
+    std::fs::File::open(path)
+        .and_then(|f| f.take(bytes.len() as u64 + 1).read_to_end(&mut now))
+        .is_ok_and(|_| now == bytes)
+}
+
+fn in_place_failed(new: &Path, e: InPlaceError) -> Diagnostic {
+    match e {
+        InPlaceError::BackupExists(bak) => Diagnostic::new(
+            Code::BackupExists,
+            format!(
+                "{} already exists; --in-place will not overwrite an earlier backup",
+                bak.display()
+            ),
+        )
+        .with_help("move that backup somewhere safe, or add --force to replace it"),
+        InPlaceError::Changed => input_changed(new),
+        InPlaceError::Refused(why) => Diagnostic::new(
+            Code::WriteFailed,
+            format!("{why}; nothing was written (no backup either)"),
+        )
+        .with_help("run wcmigrate on the real file, as its owner or as an administrator"),
+        InPlaceError::Io(path, e) => write_failed(&path, e),
+    }
 }
 
 fn input_changed(new: &Path) -> Diagnostic {

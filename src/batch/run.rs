@@ -9,7 +9,7 @@ use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -22,7 +22,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::diff;
 use crate::merge::DEFAULT_MAX_SIZE;
 use crate::merge::{Failure, Input, Migration, Options};
-use crate::output::write_atomic;
+use crate::output::{write_atomic, Mode};
 use crate::rules::Rules;
 
 /// The files each case gets under OUTDIR.
@@ -88,6 +88,8 @@ struct Runner<'a> {
     settings: &'a Settings,
     out: Option<OutDir>,
     stop: AtomicBool,
+    /// The narrowest mode of every input read so far: what the report file gets.
+    read: Mutex<Option<Mode>>,
 }
 
 /// Runs every case on `settings.jobs` threads. `progress` is called (from any thread) as each case
@@ -132,6 +134,7 @@ fn run_with(
         settings,
         out,
         stop: AtomicBool::new(false),
+        read: Mutex::new(None),
     };
     let mut summary = Summary::default();
     let chunk = pool.current_num_threads().max(1) * CHUNK_PER_THREAD;
@@ -154,6 +157,7 @@ fn run_with(
         }
     }
     summary.elapsed = cases.elapsed + start.elapsed();
+    summary.inputs_mode = *runner.read.lock().unwrap_or_else(|e| e.into_inner());
     Ok(summary)
 }
 
@@ -189,8 +193,16 @@ impl Runner<'_> {
         };
         let limit = self.settings.case_timeout;
         let record = match isolated(limit, move || job.work()) {
-            Outcome::Done(Ok(prepared)) => self.write(case, prepared),
-            Outcome::Done(Err(diags)) => Record::failed(case, diags),
+            Outcome::Done(worked) => {
+                if let Some(mode) = worked.read {
+                    let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
+                    *read = Some(read.map_or(mode, |m| m.narrow(mode)));
+                }
+                match worked.result {
+                    Ok(prepared) => self.write(case, prepared),
+                    Err(diags) => Record::failed(case, diags),
+                }
+            }
             Outcome::Panicked(message) => {
                 Record::failed(case, vec![plain(&internal_error(&message))])
             }
@@ -218,7 +230,7 @@ impl Runner<'_> {
     fn write(&self, case: &Case, p: Prepared) -> Record {
         let mut record = p.record;
         if let Some(out) = &self.out {
-            match write_case(out, &case.rel, &p.merged, &p.diff, &p.new) {
+            match write_case(out, &case.rel, &p.merged, &p.diff, p.mode) {
                 Ok((merged, diff)) => {
                     record.output = Some(merged);
                     record.diff = Some(diff);
@@ -246,17 +258,30 @@ struct Job {
     case: Case,
 }
 
+/// What a case's work produced: the record and bytes to write, or why it failed; and the narrowest
+/// mode of the inputs it read, failed or not (their text may appear in the report).
+struct Worked {
+    result: Result<Prepared, Vec<CaseDiagnostic>>,
+    read: Option<Mode>,
+}
+
 /// A migrated case, nothing written yet.
 struct Prepared {
     record: Record,
     merged: Vec<u8>,
     diff: Vec<u8>,
-    /// NEW's path: the files under OUTDIR get its permissions.
-    new: PathBuf,
+    /// The narrowest mode of the case's inputs: what its files under OUTDIR get.
+    mode: Mode,
 }
 
 impl Job {
-    fn work(self) -> Result<Prepared, Vec<CaseDiagnostic>> {
+    fn work(self) -> Worked {
+        let mut read = None;
+        let result = self.try_work(&mut read);
+        Worked { result, read }
+    }
+
+    fn try_work(&self, read: &mut Option<Mode>) -> Result<Prepared, Vec<CaseDiagnostic>> {
         let fail = |d: Diagnostic| vec![plain(&d)];
         let case = &self.case;
         let (old, new, base, args) = match &case.files {
@@ -266,7 +291,7 @@ impl Job {
                 self.check_folder().map_err(fail)?;
                 let dir = &self.folder;
                 let args = if *args {
-                    self.read_args(&dir.join(ARGS)).map_err(fail)?
+                    self.read_args(&dir.join(ARGS), read).map_err(fail)?
                 } else {
                     Vec::new()
                 };
@@ -283,18 +308,22 @@ impl Job {
             d.message = format!("case {}: {}", case.name, d.message);
             fail(d)
         })?;
-        let m = {
-            let old = self.read(&old).map_err(fail)?;
-            let new = self.read(&new).map_err(fail)?;
-            let base = base.map(|b| self.read(&b)).transpose().map_err(fail)?;
-            (self.engine)(base.as_ref(), &old, &new, &self.rules, &opts).map_err(|f| {
-                f.diagnostics
-                    .iter()
-                    .map(|d| CaseDiagnostic::new(d, &f.sources))
-                    .collect::<Vec<_>>()
-            })?
-        };
-        Ok(prepare(case, &m, new, opts.show_secrets))
+        let old = self.read(&old, read).map_err(fail)?;
+        let new = self.read(&new, read).map_err(fail)?;
+        let base = base
+            .map(|b| self.read(&b, read))
+            .transpose()
+            .map_err(fail)?;
+        let base = base.map(|(input, _)| input);
+        let m = (self.engine)(base.as_ref(), &old.0, &new.0, &self.rules, &opts).map_err(|f| {
+            f.diagnostics
+                .iter()
+                .map(|d| CaseDiagnostic::new(d, &f.sources))
+                .collect::<Vec<_>>()
+        })?;
+        let mut p = prepare(case, &m, opts.show_secrets);
+        p.mode = read.unwrap_or(Mode::PRIVATE);
+        Ok(p)
     }
 
     /// A folder case is read only where the walk found it: a case folder swapped for a link since
@@ -323,8 +352,8 @@ impl Job {
     }
 
     /// Reads a case's args file: whitespace-separated flags.
-    fn read_args(&self, path: &Path) -> Result<Vec<String>, Diagnostic> {
-        let input = self.read(path)?;
+    fn read_args(&self, path: &Path, read: &mut Option<Mode>) -> Result<Vec<String>, Diagnostic> {
+        let (input, _) = self.read(path, read)?;
         let text = String::from_utf8(input.bytes).map_err(|_| {
             Diagnostic::new(
                 Code::InvalidBatch,
@@ -339,17 +368,24 @@ impl Job {
 
     /// Reads a case file, which must be a regular file. Under DIR it must be inside DIR once links are
     /// resolved, and is opened without following a link out of it.
-    fn read(&self, path: &Path) -> Result<Input, Diagnostic> {
+    fn read(
+        &self,
+        path: &Path,
+        read: &mut Option<Mode>,
+    ) -> Result<(Input, fs::Metadata), Diagnostic> {
         let reach = match &self.root {
             Some(root) => Reach::Inside(root),
             None => Reach::Regular,
         };
-        read_file(path, self.max_size, reach).map(|(input, _)| input)
+        let (input, meta) = read_file(path, self.max_size, reach)?;
+        let mode = Mode::of(&meta);
+        *read = Some(read.map_or(mode, |m| m.narrow(mode)));
+        Ok((input, meta))
     }
 }
 
 /// Reduces a migration to its record and the bytes to write under OUTDIR.
-fn prepare(case: &Case, m: &Migration, new: PathBuf, show_secrets: bool) -> Prepared {
+fn prepare(case: &Case, m: &Migration, show_secrets: bool) -> Prepared {
     let rendered = diff::unified(m, show_secrets);
     let mut diags = m.diagnostics.clone();
     diags.extend(rendered.notes(m));
@@ -377,7 +413,7 @@ fn prepare(case: &Case, m: &Migration, new: PathBuf, show_secrets: bool) -> Prep
         record,
         merged: m.output.clone(),
         diff: rendered.text.into_bytes(),
-        new,
+        mode: Mode::PRIVATE,
     }
 }
 
@@ -387,13 +423,13 @@ fn write_case(
     rel: &Path,
     merged: &[u8],
     diff: &[u8],
-    like: &Path,
+    mode: Mode,
 ) -> Result<(String, String), Diagnostic> {
     let dir = case_dir_under(&out.real, rel)?;
     let shown = out.given.join(rel);
     let write = |name: &str, bytes: &[u8]| {
         let path = shown.join(name);
-        match write_atomic(&dir.join(name), bytes, Some(like)) {
+        match write_atomic(&dir.join(name), bytes, mode) {
             Ok(()) => Ok(path.display().to_string()),
             Err(e) => Err(Diagnostic::new(
                 Code::WriteFailed,
