@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use wcmigrate::batch::{
-    self, read_file, read_text, vdir_overrides, PendingFile, Reach, ReportWriter,
+    self, check_base, read_file, read_text, vdir_overrides, PendingFile, Reach, ReportWriter,
 };
 use wcmigrate::diag::{render_human, Code, Diagnostic, HumanStyle, Sources, CODES};
 use wcmigrate::output::{replace_in_place, write_atomic, FileKey, InPlaceError, Mode};
@@ -71,7 +71,7 @@ struct MergeArgs {
     #[arg(long, value_name = "BASE")]
     base: Option<PathBuf>,
     /// Write the merged file here (atomically), as a new file readable by no one the inputs do not
-    /// allow.
+    /// allow. OUT must not be OLD, BASE or NEW: to rewrite NEW, use --in-place.
     #[arg(short = 'o', long = "output", value_name = "OUT", conflicts_with_all = ["in_place", "check"])]
     output: Option<PathBuf>,
     /// Rewrite NEW (atomically), keeping the original as NEW.bak; both keep NEW's owner, group and
@@ -249,6 +249,16 @@ fn merge(args: &MergeArgs) -> ExitCode {
             Err(d) => return fail(&[d], &pre, style, args.format),
         }
     }
+    let base_warning = match read.get(2).map(|base| check_base(base, &read[1])) {
+        Some(Err(d)) => return fail(&[d], &pre, style, args.format),
+        Some(Ok(w)) => w,
+        None => None,
+    };
+    if let Some(out) = &args.output {
+        if let Err(d) = refuse_output_over_input(out, args, &read) {
+            return fail(&[d], &pre, style, args.format);
+        }
+    }
     let new_key = FileKey::of(&args.new, &read[1].1);
     let mode = Mode::narrowest(read.iter().map(|(_, meta)| Mode::of(meta)));
     let inputs: Vec<_> = read.into_iter().map(|(input, _)| input).collect();
@@ -258,7 +268,8 @@ fn merge(args: &MergeArgs) -> ExitCode {
         Err(f) => return fail(&f.diagnostics, &f.sources, style, args.format),
     };
     let rendered = diff::unified(&m, opts.show_secrets);
-    let mut diags = m.diagnostics.clone();
+    let mut diags: Vec<Diagnostic> = base_warning.into_iter().collect();
+    diags.extend(m.diagnostics.iter().cloned());
     diags.extend(rendered.notes(&m));
 
     // Write first, so that a failed write is reported before anything claims success.
@@ -440,6 +451,46 @@ fn report_failed(path: Option<&Path>, e: std::io::Error) -> Diagnostic {
     });
     Diagnostic::new(Code::WriteFailed, format!("cannot write {path}: {e}"))
         .with_help("check that the folder exists, is writable and has free space")
+}
+
+/// Refuses `-o` naming one of the files read (the same path, a hard link or a link to it): writing
+/// would destroy it, and for OLD or BASE it is often the admin's only copy.
+fn refuse_output_over_input(
+    out: &Path,
+    args: &MergeArgs,
+    read: &[(wcmigrate::Input, std::fs::Metadata)],
+) -> Result<(), Diagnostic> {
+    let Some(out_key) = FileKey::at(out) else {
+        return Ok(()); // nothing there yet: not an input
+    };
+    let mut named: Vec<(&str, &Path, Option<FileKey>)> = [("OLD", &args.old), ("NEW", &args.new)]
+        .into_iter()
+        .chain(args.base.as_ref().map(|b| ("BASE", b)))
+        .zip(read)
+        .map(|((what, path), (_, meta))| (what, path.as_path(), FileKey::of(path, meta)))
+        .collect();
+    if let Some(rules) = &args.engine.rules {
+        named.push(("the --rules file", rules, FileKey::at(rules)));
+    }
+    let Some((what, path, _)) = named
+        .into_iter()
+        .find(|(_, _, k)| k.as_ref() == Some(&out_key))
+    else {
+        return Ok(());
+    };
+    let d = Diagnostic::new(
+        Code::OutputIsInput,
+        format!(
+            "-o {} is {what} ({}): writing the merged file there would destroy it; nothing was written",
+            out.display(),
+            path.display()
+        ),
+    );
+    Err(if what == "NEW" {
+        d.with_help("to rewrite NEW itself, use --in-place: it keeps the original as NEW.bak")
+    } else {
+        d.with_help("write the merged file to a path of its own, e.g. -o merged.config")
+    })
 }
 
 /// True when `path` still holds exactly `bytes` (reading at most one byte more).

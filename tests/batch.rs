@@ -946,3 +946,29 @@ impl NonBlocking for fs::OpenOptions {
         self.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
     }
 }
+
+#[test]
+fn a_case_whose_base_is_its_new_fails_and_a_copy_of_new_gets_a_warning() {
+    let c = Corpus::new();
+    c.case("copy", OLD, NEW)
+        .file("cases/copy/base.config", NEW)
+        .case("same", OLD, NEW);
+    fs::hard_link(
+        c.path("cases/same/new.config"),
+        c.path("cases/same/base.config"),
+    )
+    .unwrap();
+    let (v, o) = c.json(&["--out", "out"]);
+    assert_eq!(o.status.code(), Some(2));
+    let same = record(&v, "same");
+    assert_eq!(
+        (same["status"].as_str(), first_code(same)),
+        (Some("failed"), "E016")
+    );
+    assert!(!c.path("out/same").exists());
+    let copy = record(&v, "copy");
+    assert_eq!(
+        (copy["status"].as_str(), first_code(copy)),
+        (Some("changed"), "W210")
+    );
+}

@@ -318,6 +318,122 @@ fn batch_outputs_and_the_report_do_not_take_the_mode_of_what_sat_there() {
     }
 }
 
+#[test]
+fn output_naming_old_base_or_new_is_refused_and_nothing_is_written() {
+    let d = dir();
+    fs::write(
+        d.path().join("base.config"),
+        NEW.replace("value=\"\"", "value=\"b\""),
+    )
+    .unwrap();
+    fs::hard_link(
+        d.path().join("old.config"),
+        d.path().join("old-hardlink.config"),
+    )
+    .unwrap();
+    symlink("base.config", d.path().join("base-link.config")).unwrap();
+    let before = snapshot(d.path());
+    for (out, what) in [
+        ("old.config", "is OLD"),
+        ("./old.config", "is OLD"),
+        ("old-hardlink.config", "is OLD"),
+        ("new.config", "is NEW"),
+        ("base.config", "is BASE"),
+        ("base-link.config", "is BASE"),
+    ] {
+        let o = wcmigrate(
+            d.path(),
+            &[
+                "merge",
+                "old.config",
+                "new.config",
+                "--base",
+                "base.config",
+                "-o",
+                out,
+            ],
+        );
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{out}: {err}");
+        assert!(
+            err.contains("E015") && err.contains(&format!("-o {out} {what}")),
+            "{out}: {err}"
+        );
+        if what == "is NEW" {
+            assert!(err.contains("--in-place"), "{err}");
+        }
+        assert_eq!(snapshot(d.path()), before, "{out}: nothing written");
+    }
+}
+
+#[test]
+fn base_naming_new_s_file_is_refused_because_every_vendor_change_would_revert() {
+    let d = dir();
+    fs::hard_link(
+        d.path().join("new.config"),
+        d.path().join("new-hardlink.config"),
+    )
+    .unwrap();
+    let before = snapshot(d.path());
+    for base in ["new.config", "./new.config", "new-hardlink.config"] {
+        let o = wcmigrate(
+            d.path(),
+            &[
+                "merge",
+                "old.config",
+                "new.config",
+                "--base",
+                base,
+                "-o",
+                "out.config",
+            ],
+        );
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{base}: {err}");
+        assert!(
+            err.contains("E016") && err.contains("NEW's own file") && err.contains("revert"),
+            "{base}: {err}"
+        );
+        assert_eq!(snapshot(d.path()), before, "{base}: nothing written");
+    }
+}
+
+#[test]
+fn a_base_byte_identical_to_new_is_merged_with_a_warning() {
+    let d = dir();
+    fs::write(d.path().join("base.config"), NEW).unwrap();
+    let o = wcmigrate(
+        d.path(),
+        &[
+            "merge",
+            "old.config",
+            "new.config",
+            "--base",
+            "base.config",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let codes: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes.first(), Some(&"W210"), "{codes:?}");
+    let o = wcmigrate(
+        d.path(),
+        &["merge", "old.config", "new.config", "--base", "base.config"],
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("W210") && err.contains("treated as the admin's change"),
+        "{err}"
+    );
+}
+
 /// `file=` and `configSource=` used to follow any link: as root, a link to /etc/shadow printed its
 /// lines. A link inside the config's folder is still followed; one out of it (a file or a folder on
 /// the way) is not even opened.

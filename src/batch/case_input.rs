@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diag::{Code, Diagnostic};
 use crate::merge::{Input, Options, Prefer};
-use crate::output::{open_inside, open_nonblocking, OpenError};
+use crate::output::{open_inside, open_nonblocking, FileKey, OpenError};
 
 /// Which files an input may be.
 #[derive(Debug, Clone, Copy)]
@@ -133,6 +133,41 @@ pub fn read_text(path: &Path, max_size: u64, what: &str) -> Result<String, Diagn
         )
         .with_help("save it as UTF-8")
     })
+}
+
+/// BASE against NEW, as read: the same file (one path, a hard link, a link to it) is refused (E016),
+/// since a 3-way merge would take every change the vendor made in NEW for one to undo; another file
+/// with the same bytes gets a warning (W210), since that is right only if the vendor changed nothing.
+pub fn check_base(
+    (base, base_meta): &(Input, fs::Metadata),
+    (new, new_meta): &(Input, fs::Metadata),
+) -> Result<Option<Diagnostic>, Diagnostic> {
+    let key = |input: &Input, meta| FileKey::of(Path::new(&input.name), meta);
+    let same = base.name == new.name
+        || key(base, base_meta).is_some_and(|k| Some(k) == key(new, new_meta));
+    if same {
+        return Err(Diagnostic::new(
+            Code::BaseIsNew,
+            format!(
+                "BASE {} is NEW's own file ({}): a 3-way merge would read every change the vendor made in NEW as one to undo, and revert it (security fixes included)",
+                base.name, new.name
+            ),
+        )
+        .with_help("give as BASE the pristine web.config the OLD version shipped (from its installer, or an untouched server)"));
+    }
+    if base.bytes == new.bytes {
+        return Ok(Some(
+            Diagnostic::new(
+                Code::BaseEqualsNew,
+                format!(
+                    "BASE {} is byte-identical to NEW {}: every difference between OLD and NEW is treated as the admin's change and carried",
+                    base.name, new.name
+                ),
+            )
+            .with_help("this is right only if the new version changed nothing in this file; otherwise give as BASE the web.config the OLD version shipped"),
+        ));
+    }
+    Ok(None)
 }
 
 /// The refusal of a path that leads out of the folder it must stay in.

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use super::case_input::{apply_case_args, read_file, Reach};
+use super::case_input::{apply_case_args, check_base, read_file, Reach};
 use super::find::{Case, Cases, Files, ARGS, BASE, NEW, OLD};
 use super::isolate::{isolated, Outcome, STACK_SIZE};
 use super::record::{plain, CaseDiagnostic, Record, Status, Summary};
@@ -314,6 +314,10 @@ impl Job {
             .map(|b| self.read(&b, read))
             .transpose()
             .map_err(fail)?;
+        let warning = match &base {
+            Some(b) => check_base(b, &new).map_err(fail)?,
+            None => None,
+        };
         let base = base.map(|(input, _)| input);
         let m = (self.engine)(base.as_ref(), &old.0, &new.0, &self.rules, &opts).map_err(|f| {
             f.diagnostics
@@ -323,6 +327,9 @@ impl Job {
         })?;
         let mut p = prepare(case, &m, opts.show_secrets);
         p.mode = read.unwrap_or(Mode::PRIVATE);
+        if let Some(w) = warning {
+            p.record.diagnostics.insert(0, plain(&w));
+        }
         Ok(p)
     }
 
