@@ -135,10 +135,17 @@ fn next_char_end(text: &str, at: usize) -> usize {
     text[at..].chars().next().map_or(at, |c| at + c.len_utf8())
 }
 
-/// One linear pass over the markup that finds the first element nested deeper than [`DEPTH_LIMIT`] or
-/// carrying more than [`ATTRIBUTES_LIMIT`] attributes: its byte offset and what is wrong. Exact for
-/// well-formed XML (comments, CDATA, processing instructions and quoted values are skipped); on
-/// malformed text it may stop early, and roxmltree reports the error.
+/// Most namespace declarations (`xmlns`, `xmlns:p` attributes) in scope at any element, counting
+/// every open ancestor's. roxmltree copies an element's namespaces in scope for each element that
+/// declares more, and looks prefixes up in them: nested declarations within the depth and attribute
+/// limits made parsing quadratic (350 KB: 47 s). Real web.config files have at most 2 in scope.
+pub const NAMESPACES_LIMIT: usize = 64;
+
+/// One linear pass over the markup that finds the first element nested deeper than [`DEPTH_LIMIT`],
+/// carrying more than [`ATTRIBUTES_LIMIT`] attributes, or with more than [`NAMESPACES_LIMIT`]
+/// namespace declarations in scope: its byte offset and what is wrong. Exact for well-formed XML
+/// (comments, CDATA, processing instructions and quoted values are skipped); on malformed text it may
+/// stop early, and roxmltree reports the error.
 fn check_limits(text: &str) -> Result<(), (usize, String)> {
     let b = text.as_bytes();
     let find = |from: usize, pat: &str| -> usize {
@@ -147,6 +154,9 @@ fn check_limits(text: &str) -> Result<(), (usize, String)> {
             .map_or(b.len(), |i| from + i + pat.len())
     };
     let mut depth = 0usize;
+    // Namespace declarations of each open element, and their sum.
+    let mut declared: Vec<usize> = Vec::new();
+    let mut in_scope = 0usize;
     let mut i = 0;
     while i < b.len() {
         let Some(lt) = memchr_lt(b, i) else {
@@ -161,6 +171,7 @@ fn check_limits(text: &str) -> Result<(), (usize, String)> {
             i = find(lt + 2, "?>");
         } else if rest.starts_with(b"</") {
             depth = depth.saturating_sub(1);
+            in_scope -= declared.pop().unwrap_or(0);
             i = find(lt + 2, ">");
         } else if rest.starts_with(b"<!") {
             // A DTD: roxmltree stops there with an error, after reading only what was checked.
@@ -169,6 +180,7 @@ fn check_limits(text: &str) -> Result<(), (usize, String)> {
             // A start tag: count `=` outside quotes (one per attribute) up to its `>`.
             let mut quote = None;
             let mut attributes = 0usize;
+            let mut namespaces = 0usize;
             let mut j = lt + 1;
             while j < b.len() {
                 match (quote, b[j]) {
@@ -199,6 +211,16 @@ fn check_limits(text: &str) -> Result<(), (usize, String)> {
                                 format!("an attribute name is longer than {NAME_LIMIT} bytes"),
                             ));
                         }
+                        let name_bytes = &b[j - before - name..j - before];
+                        if name_bytes == b"xmlns" || name_bytes.starts_with(b"xmlns:") {
+                            namespaces += 1;
+                            if in_scope + namespaces > NAMESPACES_LIMIT {
+                                return Err((
+                                    j - before - name,
+                                    format!("more than {NAMESPACES_LIMIT} namespace declarations (xmlns) are in scope"),
+                                ));
+                            }
+                        }
                         if before + 1 + after > EQUALS_LIMIT {
                             return Err((
                                 j,
@@ -216,6 +238,8 @@ fn check_limits(text: &str) -> Result<(), (usize, String)> {
                 j += 1;
             }
             if b.get(j.wrapping_sub(1)) != Some(&b'/') {
+                declared.push(namespaces);
+                in_scope += namespaces;
                 depth += 1;
                 if depth > DEPTH_LIMIT {
                     return Err((

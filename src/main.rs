@@ -4,11 +4,14 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use wcmigrate::batch::{self, read_input, vdir_overrides, PendingFile, ReportWriter};
+use wcmigrate::batch::{
+    self, check_base, read_file, read_text, vdir_overrides, PendingFile, Reach, ReportWriter,
+};
 use wcmigrate::diag::{render_human, Code, Diagnostic, HumanStyle, Sources, CODES};
-use wcmigrate::output::{backup_path, write_atomic};
+use wcmigrate::output::{replace_in_place, write_atomic, FileKey, InPlaceError, Mode};
 use wcmigrate::rules::{Rules, DEFAULT_RULES, DEFAULT_RULES_NAME};
 use wcmigrate::{diff, report, Options, Prefer};
 
@@ -67,10 +70,12 @@ struct MergeArgs {
     /// default the admin changed.
     #[arg(long, value_name = "BASE")]
     base: Option<PathBuf>,
-    /// Write the merged file here (atomically).
+    /// Write the merged file here (atomically), as a new file readable by no one the inputs do not
+    /// allow. OUT must not be OLD, BASE or NEW: to rewrite NEW, use --in-place.
     #[arg(short = 'o', long = "output", value_name = "OUT", conflicts_with_all = ["in_place", "check"])]
     output: Option<PathBuf>,
-    /// Rewrite NEW (atomically), keeping the original as NEW.bak.
+    /// Rewrite NEW (atomically), keeping the original as NEW.bak; both keep NEW's owner, group and
+    /// permissions.
     #[arg(long, conflicts_with = "check")]
     in_place: bool,
     /// With --in-place: overwrite an existing NEW.bak.
@@ -112,6 +117,9 @@ struct BatchArgs {
     /// Exit 1 when a case has warnings or conflicts (and none failed).
     #[arg(long)]
     deny_warnings: bool,
+    /// Fail a case still running after SECS seconds (E018) and go on with the others; 0: no bound.
+    #[arg(long, value_name = "SECS", default_value_t = batch::DEFAULT_CASE_TIMEOUT.as_secs())]
+    case_timeout: u64,
     #[command(flatten)]
     engine: EngineArgs,
 }
@@ -153,20 +161,21 @@ impl EngineArgs {
         }
     }
 
-    fn options(&self) -> Options {
-        Options {
+    /// The engine's options; an unusable `--*-vdir` value is refused (E017).
+    fn options(&self) -> Result<Options, Diagnostic> {
+        Ok(Options {
             vdirs: vdir_overrides(
                 self.sdk_vdir.as_deref(),
                 self.portal_vdir.as_deref(),
                 self.mobile_vdir.as_deref(),
-            ),
+            )?,
             show_secrets: self.show_secrets,
             prefer: match self.prefer {
                 PreferArg::Old => Prefer::Old,
                 PreferArg::New => Prefer::New,
             },
             max_size: self.max_size,
-        }
+        })
     }
 }
 
@@ -207,18 +216,17 @@ fn fail(diags: &[Diagnostic], sources: &Sources, style: HumanStyle, format: Form
     ExitCode::from(2)
 }
 
-fn load_rules(path: Option<&Path>, sources: &mut Sources) -> Result<(Rules, String), Diagnostic> {
+/// Reads the rules like an input (a regular file of at most `max_size` bytes), or the built-in set.
+fn load_rules(
+    path: Option<&Path>,
+    max_size: u64,
+    sources: &mut Sources,
+) -> Result<(Rules, String), Diagnostic> {
     match path {
         None => Ok((Rules::builtin(), DEFAULT_RULES_NAME.to_string())),
         Some(p) => {
             let name = p.display().to_string();
-            let text = std::fs::read_to_string(p).map_err(|e| {
-                Diagnostic::new(
-                    Code::Unreadable,
-                    format!("cannot read rules file {name}: {e}"),
-                )
-                .with_help("check the --rules path")
-            })?;
+            let text = read_text(p, max_size, "rules file")?;
             let id = sources.add(&name, text.clone());
             Ok((Rules::parse(&text, id)?, name))
         }
@@ -228,65 +236,62 @@ fn load_rules(path: Option<&Path>, sources: &mut Sources) -> Result<(Rules, Stri
 fn merge(args: &MergeArgs) -> ExitCode {
     let style = args.engine.style();
     let mut pre = Sources::default();
-    let (rules, rules_name) = match load_rules(args.engine.rules.as_deref(), &mut pre) {
-        Ok(r) => r,
+    let setup = load_rules(args.engine.rules.as_deref(), args.engine.max_size, &mut pre)
+        .and_then(|rules| Ok((rules, args.engine.options()?)));
+    let ((rules, rules_name), opts) = match setup {
+        Ok(s) => s,
         Err(d) => return fail(&[d], &pre, style, args.format),
     };
-    let mut inputs = Vec::new();
+    let mut read = Vec::new();
     for p in [&args.old, &args.new].into_iter().chain(args.base.as_ref()) {
-        match read_input(p, args.engine.max_size) {
-            Ok(i) => inputs.push(i),
+        match read_file(p, args.engine.max_size, Reach::Any) {
+            Ok(r) => read.push(r),
             Err(d) => return fail(&[d], &pre, style, args.format),
         }
     }
-    let opts = args.engine.options();
+    let base_warning = match read.get(2).map(|base| check_base(base, &read[1])) {
+        Some(Err(d)) => return fail(&[d], &pre, style, args.format),
+        Some(Ok(w)) => w,
+        None => None,
+    };
+    if let Some(out) = &args.output {
+        if let Err(d) = refuse_output_over_input(out, args, &read) {
+            return fail(&[d], &pre, style, args.format);
+        }
+    }
+    let new_key = FileKey::of(&args.new, &read[1].1);
+    let mode = Mode::narrowest(read.iter().map(|(_, meta)| Mode::of(meta)));
+    let inputs: Vec<_> = read.into_iter().map(|(input, _)| input).collect();
     let result = wcmigrate::merge::run(inputs.get(2), &inputs[0], &inputs[1], &rules, &opts);
     let m = match result {
         Ok(m) => m,
         Err(f) => return fail(&f.diagnostics, &f.sources, style, args.format),
     };
     let rendered = diff::unified(&m, opts.show_secrets);
-    let mut diags = m.diagnostics.clone();
+    let mut diags: Vec<Diagnostic> = base_warning.into_iter().collect();
+    diags.extend(m.diagnostics.iter().cloned());
     diags.extend(rendered.notes(&m));
 
     // Write first, so that a failed write is reported before anything claims success.
     let mut wrote: Option<PathBuf> = None;
     let mut write_err: Option<Diagnostic> = None;
     let original = &inputs[1].bytes;
-    let unchanged_on_disk = || {
-        std::fs::read(&args.new)
-            .map(|b| &b == original)
-            .unwrap_or(false)
-    };
     if let Some(out) = &args.output {
-        if !unchanged_on_disk() {
+        if !unchanged_on_disk(&args.new, original) {
             write_err = Some(input_changed(&args.new));
-        } else if let Err(e) = write_atomic(out, &m.output, Some(&args.new)) {
+        } else if let Err(e) = write_atomic(out, &m.output, mode) {
             write_err = Some(write_failed(out, e));
         } else {
             wrote = Some(out.clone());
         }
     } else if args.in_place && m.changed() {
-        let bak = backup_path(&args.new);
-        if bak.exists() && !args.force {
-            write_err = Some(
-                Diagnostic::new(
-                    Code::BackupExists,
-                    format!(
-                        "{} already exists; --in-place will not overwrite an earlier backup",
-                        bak.display()
-                    ),
-                )
-                .with_help("move that backup somewhere safe, or add --force to replace it"),
-            );
-        } else if !unchanged_on_disk() {
-            write_err = Some(input_changed(&args.new));
-        } else if let Err(e) = write_atomic(&bak, original, Some(&args.new)) {
-            write_err = Some(write_failed(&bak, e));
-        } else if let Err(e) = write_atomic(&args.new, &m.output, None) {
-            write_err = Some(write_failed(&args.new, e));
-        } else {
-            wrote = Some(args.new.clone());
+        let replaced = match &new_key {
+            Some(key) => replace_in_place(&args.new, key, original, &m.output, args.force),
+            None => Err(InPlaceError::Changed),
+        };
+        match replaced {
+            Ok(_) => wrote = Some(args.new.clone()),
+            Err(e) => write_err = Some(in_place_failed(&args.new, e)),
         }
     }
     if let Some(e) = write_err {
@@ -321,21 +326,24 @@ fn merge(args: &MergeArgs) -> ExitCode {
 fn run_batch(args: &BatchArgs) -> ExitCode {
     let style = args.engine.style();
     let mut pre = Sources::default();
-    let setup = load_rules(args.engine.rules.as_deref(), &mut pre).and_then(|(rules, name)| {
-        let cases = batch::find_cases(&args.source)?;
-        let reports = Reports::open(args, &name)?;
-        Ok((rules, cases, reports))
+    let max_size = args.engine.max_size;
+    let setup = load_rules(args.engine.rules.as_deref(), max_size, &mut pre).and_then(|rules| {
+        let options = args.engine.options()?;
+        let cases = batch::find_cases_within(&args.source, max_size)?;
+        let reports = Reports::open(args, &rules.1)?;
+        Ok((rules.0, options, cases, reports))
     });
-    let (rules, cases, mut reports) = match setup {
+    let (rules, options, cases, mut reports) = match setup {
         Ok(s) => s,
         Err(d) => return fail(&[d], &pre, style, args.format),
     };
     let settings = batch::Settings {
-        merge: args.engine.options(),
+        merge: options,
         out: args.out.clone(),
         jobs: args.jobs.map_or(0, usize::from),
         fail_fast: args.fail_fast,
-        max_size: args.engine.max_size,
+        max_size,
+        case_timeout: (args.case_timeout > 0).then(|| Duration::from_secs(args.case_timeout)),
     };
     let bar = progress_bar(args.format, cases.list.len());
     let result = batch::run(&cases, &rules, &settings, &|_| bar.inc(1), &mut |r| {
@@ -410,8 +418,10 @@ impl<'a> Reports<'a> {
             w.finish(summary).map_err(|e| report_failed(None, e))?;
         }
         if let Some(w) = self.file {
+            // The report quotes the inputs (masked unless --show-secrets): no wider than any of them.
+            let mode = summary.inputs_mode.unwrap_or(Mode::PRIVATE);
             w.finish(summary)
-                .and_then(PendingFile::commit)
+                .and_then(|f| f.commit(mode))
                 .map_err(|e| report_failed(self.path, e))?;
         }
         Ok(())
@@ -441,6 +451,75 @@ fn report_failed(path: Option<&Path>, e: std::io::Error) -> Diagnostic {
     });
     Diagnostic::new(Code::WriteFailed, format!("cannot write {path}: {e}"))
         .with_help("check that the folder exists, is writable and has free space")
+}
+
+/// Refuses `-o` naming one of the files read (the same path, a hard link or a link to it): writing
+/// would destroy it, and for OLD or BASE it is often the admin's only copy.
+fn refuse_output_over_input(
+    out: &Path,
+    args: &MergeArgs,
+    read: &[(wcmigrate::Input, std::fs::Metadata)],
+) -> Result<(), Diagnostic> {
+    let Some(out_key) = FileKey::at(out) else {
+        return Ok(()); // nothing there yet: not an input
+    };
+    let mut named: Vec<(&str, &Path, Option<FileKey>)> = [("OLD", &args.old), ("NEW", &args.new)]
+        .into_iter()
+        .chain(args.base.as_ref().map(|b| ("BASE", b)))
+        .zip(read)
+        .map(|((what, path), (_, meta))| (what, path.as_path(), FileKey::of(path, meta)))
+        .collect();
+    if let Some(rules) = &args.engine.rules {
+        named.push(("the --rules file", rules, FileKey::at(rules)));
+    }
+    let Some((what, path, _)) = named
+        .into_iter()
+        .find(|(_, _, k)| k.as_ref() == Some(&out_key))
+    else {
+        return Ok(());
+    };
+    let d = Diagnostic::new(
+        Code::OutputIsInput,
+        format!(
+            "-o {} is {what} ({}): writing the merged file there would destroy it; nothing was written",
+            out.display(),
+            path.display()
+        ),
+    );
+    Err(if what == "NEW" {
+        d.with_help("to rewrite NEW itself, use --in-place: it keeps the original as NEW.bak")
+    } else {
+        d.with_help("write the merged file to a path of its own, e.g. -o merged.config")
+    })
+}
+
+/// True when `path` still holds exactly `bytes` (reading at most one byte more).
+fn unchanged_on_disk(path: &Path, bytes: &[u8]) -> bool {
+    use std::io::Read;
+    let mut now = Vec::with_capacity(bytes.len());
+    std::fs::File::open(path)
+        .and_then(|f| f.take(bytes.len() as u64 + 1).read_to_end(&mut now))
+        .is_ok_and(|_| now == bytes)
+}
+
+fn in_place_failed(new: &Path, e: InPlaceError) -> Diagnostic {
+    match e {
+        InPlaceError::BackupExists(bak) => Diagnostic::new(
+            Code::BackupExists,
+            format!(
+                "{} already exists; --in-place will not overwrite an earlier backup",
+                bak.display()
+            ),
+        )
+        .with_help("move that backup somewhere safe, or add --force to replace it"),
+        InPlaceError::Changed => input_changed(new),
+        InPlaceError::Refused(why) => Diagnostic::new(
+            Code::WriteFailed,
+            format!("{why}; nothing was written (no backup either)"),
+        )
+        .with_help("run wcmigrate on the real file, as its owner or as an administrator"),
+        InPlaceError::Io(path, e) => write_failed(&path, e),
+    }
 }
 
 fn input_changed(new: &Path) -> Diagnostic {
@@ -497,7 +576,7 @@ fn summary(
 
 fn list_rules(path: Option<&Path>) -> ExitCode {
     let mut sources = Sources::default();
-    let (rules, name) = match load_rules(path, &mut sources) {
+    let (rules, name) = match load_rules(path, batch::DEFAULT_MAX_SIZE, &mut sources) {
         Ok(r) => r,
         Err(d) => {
             return fail(

@@ -759,3 +759,216 @@ fn a_case_with_base_config_runs_the_three_way_merge() {
     let merged = fs::read_to_string(c.path("out/three/merged.config")).unwrap();
     assert!(merged.contains("<add key=\"USE_WEB_SERVICE_SDK\" value=\"true\" />"));
 }
+
+#[test]
+fn unusable_vdir_values_in_args_fail_that_case_and_on_the_command_line_stop_the_run() {
+    let c = Corpus::new();
+    c.case("good", OLD, NEW);
+    for (case, args) in [
+        ("query", "--sdk-vdir Mfa?x=1"),
+        ("fragment", "--portal-vdir=Mfa#top"),
+        ("dotdot", "--mobile-vdir .."),
+        ("slash", "--sdk-vdir a/b"),
+        ("empty", "--sdk-vdir=/"),
+        ("control", "--sdk-vdir Mfa\u{1b}[2J"),
+    ] {
+        c.case(case, OLD, NEW)
+            .file(&format!("cases/{case}/args"), args);
+    }
+    let (v, o) = c.json(&["--out", "out"]);
+    assert_eq!(o.status.code(), Some(2));
+    for r in records(&v) {
+        let case = r["case"].as_str().unwrap();
+        if case == "good" {
+            assert_eq!(r["status"], "changed");
+            continue;
+        }
+        assert_eq!(
+            (r["status"].as_str(), first_code(r)),
+            (Some("failed"), "E017"),
+            "{case}: {r:#}"
+        );
+        assert!(!c.path(&format!("out/{case}")).exists(), "{case}");
+    }
+    let before = c.snapshot();
+    let o = c.batch(&["--out", "out2", "--portal-vdir", "a b"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("E017"), "{}", stderr(&o));
+    assert_eq!(c.snapshot(), before, "nothing written");
+}
+
+#[test]
+fn case_timeout_takes_seconds_and_zero_turns_the_bound_off() {
+    let c = Corpus::new();
+    c.case("a", OLD, NEW);
+    // No verdict here depends on time: the bound itself is tested with a case that never ends
+    // (src/batch/run.rs, a_case_that_never_ends_fails_with_case_timeout_and_the_others_run).
+    for secs in ["0", "3600"] {
+        let (v, o) = c.json(&["--case-timeout", secs]);
+        assert_eq!(o.status.code(), Some(0), "{secs}: {}", stderr(&o));
+        assert_eq!(statuses(&v), pairs(&[("a", "changed")]));
+    }
+    let o = c.batch(&["--case-timeout", "soon"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--case-timeout"), "{}", stderr(&o));
+}
+
+/// Batch used to check links only while walking DIR: a case folder replaced by a link afterwards was
+/// followed when the case ran. The swap is made between finding the cases and running them, through
+/// the library, so that it is deterministic.
+#[cfg(unix)]
+#[test]
+fn a_case_folder_swapped_for_a_link_after_the_walk_is_not_followed() {
+    use wcmigrate::batch::{find_cases, run, Settings};
+    let c = Corpus::new();
+    c.case("a", OLD, NEW)
+        .case("b", OLD, NEW)
+        .case("c", OLD, NEW)
+        .file(
+            "elsewhere/old.config",
+            OLD.replace("Hunter2", "OutsideSecret"),
+        )
+        .file("elsewhere/new.config", NEW);
+    let cases = find_cases(&c.path("cases")).unwrap();
+    // b now leads out of DIR, c to another case inside DIR: neither is where the walk found it.
+    fs::rename(c.path("cases/b"), c.path("b-moved")).unwrap();
+    std::os::unix::fs::symlink("../elsewhere", c.path("cases/b")).unwrap();
+    fs::rename(c.path("cases/c"), c.path("c-moved")).unwrap();
+    std::os::unix::fs::symlink("a", c.path("cases/c")).unwrap();
+    let settings = Settings {
+        merge: wcmigrate::Options {
+            show_secrets: true,
+            ..Default::default()
+        },
+        out: Some(c.path("out")),
+        ..Settings::default()
+    };
+    let mut records = Vec::new();
+    let rules = wcmigrate::Rules::builtin();
+    run(&cases, &rules, &settings, &|_| {}, &mut |r| {
+        records.push(r.clone());
+        Ok(())
+    })
+    .unwrap();
+    let got: Vec<(String, String)> = records
+        .iter()
+        .map(|r| (r.case.clone(), format!("{:?}", r.status)))
+        .collect();
+    assert_eq!(
+        got,
+        pairs(&[("a", "Changed"), ("b", "Failed"), ("c", "Failed")])
+    );
+    for r in &records[1..] {
+        let d = &r.diagnostics[0];
+        assert_eq!(d.code, "E012", "{d:?}");
+        assert!(d.message.contains("replaced by a link"), "{}", d.message);
+        assert!(!c.path(&format!("out/{}", r.case)).exists());
+    }
+    let report = serde_json::to_string(&records).unwrap();
+    assert!(!report.contains("OutsideSecret"), "nothing was read there");
+}
+
+/// A manifest used to be read whole with no type or size check: a FIFO hung the run, /dev/zero ate
+/// memory. It is read like an input now.
+#[cfg(unix)]
+#[test]
+fn a_manifest_is_read_like_an_input() {
+    let c = Corpus::new();
+    c.case("a", OLD, NEW);
+    let manifest = r#"[{"name": "a", "old": "cases/a/old.config", "new": "cases/a/new.config"}]"#;
+    c.file("big.json", format!("{manifest}{}", " ".repeat(200)));
+    std::os::unix::fs::symlink("/dev/zero", c.path("zero.json")).unwrap();
+    fs::create_dir(c.path("folder.json")).unwrap();
+    let run = |args: &[&str]| {
+        Command::cargo_bin("wcmigrate")
+            .unwrap()
+            .current_dir(c.root())
+            .args(["batch", "--color", "never"])
+            .args(args)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap()
+    };
+    let o = run(&["big.json", "--max-size", "100"]);
+    assert!(
+        stderr(&o).contains("E011") && stderr(&o).contains("batch manifest: big.json is"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["zero.json"]);
+    assert!(
+        stderr(&o).contains("E001") && stderr(&o).contains("zero.json is not a regular file"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(o.status.code(), Some(2));
+    // A FIFO: whoever opens it for reading gets a valid manifest. wcmigrate must refuse it unopened.
+    let fifo = c.path("fifo.json");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let writer = {
+        let (fifo, manifest) = (fifo.clone(), manifest.to_string());
+        std::thread::spawn(move || {
+            if let Ok(mut f) = fs::OpenOptions::new().write(true).open(&fifo) {
+                let _ = std::io::Write::write_all(&mut f, manifest.as_bytes());
+            }
+        })
+    };
+    let o = run(&["fifo.json", "--format", "json"]);
+    // Release the writer if wcmigrate never opened the FIFO (it would be blocked in open).
+    drop(
+        fs::OpenOptions::new()
+            .read(true)
+            .custom_flags_nonblocking()
+            .open(&fifo),
+    );
+    writer.join().unwrap();
+    let err = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("E001") && err.contains("fifo.json is not a regular file"),
+        "{err}"
+    );
+}
+
+#[cfg(unix)]
+trait NonBlocking {
+    fn custom_flags_nonblocking(&mut self) -> &mut Self;
+}
+
+#[cfg(unix)]
+impl NonBlocking for fs::OpenOptions {
+    fn custom_flags_nonblocking(&mut self) -> &mut Self {
+        use std::os::unix::fs::OpenOptionsExt;
+        self.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+    }
+}
+
+#[test]
+fn a_case_whose_base_is_its_new_fails_and_a_copy_of_new_gets_a_warning() {
+    let c = Corpus::new();
+    c.case("copy", OLD, NEW)
+        .file("cases/copy/base.config", NEW)
+        .case("same", OLD, NEW);
+    fs::hard_link(
+        c.path("cases/same/new.config"),
+        c.path("cases/same/base.config"),
+    )
+    .unwrap();
+    let (v, o) = c.json(&["--out", "out"]);
+    assert_eq!(o.status.code(), Some(2));
+    let same = record(&v, "same");
+    assert_eq!(
+        (same["status"].as_str(), first_code(same)),
+        (Some("failed"), "E016")
+    );
+    assert!(!c.path("out/same").exists());
+    let copy = record(&v, "copy");
+    assert_eq!(
+        (copy["status"].as_str(), first_code(copy)),
+        (Some("changed"), "W211")
+    );
+}

@@ -584,3 +584,45 @@ fn a_3way_merge_reports_each_decision_with_spans_in_all_three_files() {
         .unwrap()
         .contains("maxRequestLength=\"16384\""));
 }
+
+/// A `--*-vdir` value replaces one URL path segment byte for byte: `?`, `#`, `/`, `..` used to
+/// rewrite the URL (`https://host/Mfa?x/PfWsSdk.asmx` calls another page).
+#[test]
+fn unusable_vdir_values_are_refused_before_anything_runs() {
+    let c = Case::new(OLD, NEW);
+    for (flag, value) in [
+        ("--sdk-vdir", ""),
+        ("--sdk-vdir", "/"),
+        ("--sdk-vdir", "\\"),
+        ("--portal-vdir", "Mfa?x=1"),
+        ("--portal-vdir", "Mfa#top"),
+        ("--mobile-vdir", ".."),
+        ("--mobile-vdir", "a/../b"),
+        ("--sdk-vdir", "Mfa Sdk"),
+        ("--sdk-vdir", "Mfa%2F"),
+        ("--sdk-vdir", "Mfa\u{1b}[2J"),
+        ("--sdk-vdir", "Mfa\u{202e}kdS"),
+    ] {
+        let o = c
+            .cmd()
+            .args([flag, value, "-o", "out.config", "--color", "never"])
+            .output()
+            .unwrap();
+        let err = stderr_of(&o);
+        assert_eq!(o.status.code(), Some(2), "{flag} {value:?}: {err}");
+        assert!(
+            err.contains("E017") && err.contains(&format!("{flag} {value:?}")),
+            "{flag} {value:?}: {err}"
+        );
+        assert!(!err.contains('\u{1b}'), "the value is shown escaped");
+        assert!(!c.path("out.config").exists());
+    }
+    // A name with slashes around it is still the name.
+    c.cmd()
+        .args(["--sdk-vdir", "/MfaSdk/", "-o", "out.config"])
+        .assert()
+        .code(0);
+    assert!(fs::read_to_string(c.path("out.config"))
+        .unwrap()
+        .contains("https://mfa.contoso.com/MfaSdk/PfWsSdk.asmx"));
+}

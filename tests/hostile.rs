@@ -340,6 +340,83 @@ fn a_million_attributes_on_one_element_are_refused_quickly() {
     }
 }
 
+/// `depth` nested elements under <configuration>, each declaring `per` namespaces and carrying `per`
+/// attributes in the namespaces declared so far.
+fn namespaces(depth: usize, per: usize) -> String {
+    let mut doc = String::from("<configuration>");
+    for d in 0..depth {
+        doc.push_str("<e");
+        for i in 0..per {
+            doc.push_str(&format!(" xmlns:p{d}_{i}=\"urn:{i}\" p{d}_{i}:a=\"v\""));
+        }
+        doc.push('>');
+    }
+    doc.push_str(&"</e>".repeat(depth));
+    doc.push_str("</configuration>");
+    doc
+}
+
+/// roxmltree copies the namespaces in scope for every element that declares one more and looks each
+/// prefix up in them: 250 levels of 250 declarations (1 MB) took minutes of CPU inside the depth and
+/// attribute limits. More than 64 declarations in scope are refused before roxmltree sees the file.
+#[test]
+fn nested_namespace_declarations_are_refused_before_parsing_turns_quadratic() {
+    let wide = namespaces(250, 120);
+    for slot in SLOTS {
+        let c = Case::with(slot, wide.as_bytes());
+        c.refuses(
+            slot,
+            &[],
+            "E003",
+            &[&format!(
+                "{} cannot be read safely: more than 64 namespace declarations (xmlns) are in scope",
+                slot.file()
+            )],
+        );
+    }
+    // Cumulative along the open elements: one declaration per level is refused at level 65 ...
+    let c = Case::with(Slot::New, namespaces(70, 1).as_bytes());
+    c.refuses(Slot::New, &[], "E003", &["namespace declarations"]);
+    // ... while declarations that go out of scope with their element do not add up.
+    let siblings = format!(
+        "<configuration>{}</configuration>",
+        (0..1000)
+            .map(|i| format!("<e xmlns:p=\"urn:{i}\" p:a=\"v\"/>"))
+            .collect::<String>()
+    );
+    let c = Case::with(Slot::New, siblings.as_bytes());
+    let o = c.merge(Slot::New, &[], GUARD, MEMORY_KIB);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // 64 in scope, 255 levels deep, each element with 250 prefixed attributes: accepted.
+    let mut most = String::from("<configuration");
+    for i in 0..64 {
+        most.push_str(&format!(" xmlns:p{i}=\"urn:{i}\""));
+    }
+    most.push('>');
+    for _ in 0..255 {
+        most.push_str("<e");
+        for i in 0..250 {
+            most.push_str(&format!(" p{}:a{i}=\"v\"", i % 64));
+        }
+        most.push('>');
+    }
+    most.push_str(&"</e>".repeat(255));
+    most.push_str("</configuration>");
+    let c = Case::with(Slot::New, most.as_bytes());
+    let o = c.merge(Slot::New, &[], GUARD, MEMORY_KIB);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 #[test]
 fn attributes_roxmltree_cannot_place_are_refused_not_mangled() {
     // roxmltree keeps an attribute name's length in 16 bits and the `=` with its spaces in 8; past
@@ -560,6 +637,88 @@ fn external_files_are_bounded_like_inputs() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains("W202") && err.contains(name), "{err}");
     }
+}
+
+/// `--rules` used to be read whole with `std::fs::read_to_string`: a FIFO hung the run and /dev/zero
+/// ate memory. It is read like an input: a regular file within --max-size.
+#[test]
+fn a_rules_file_is_read_like_an_input() {
+    let c = Case::new();
+    let rules = include_str!("../rules/phonefactor-to-mfa.toml");
+    std::os::unix::fs::symlink("/dev/zero", c.path("zero.toml")).unwrap();
+    fs::create_dir(c.path("folder.toml")).unwrap();
+    fs::write(c.path("big.toml"), format!("{rules}#{}", "x".repeat(4000))).unwrap();
+    let big = format!(
+        "rules file: big.toml is {} bytes, more than --max-size",
+        rules.len() + 4001
+    );
+    c.refuses(
+        Slot::Old,
+        &["--rules", "zero.toml"],
+        "E001",
+        &["rules file: zero.toml is not a regular file"],
+    );
+    c.refuses(
+        Slot::Old,
+        &["--rules", "folder.toml"],
+        "E001",
+        &["rules file: folder.toml is a folder"],
+    );
+    let max = (rules.len() + 100).to_string();
+    c.refuses(
+        Slot::Old,
+        &["--rules", "big.toml", "--max-size", &max],
+        "E011",
+        &[&big],
+    );
+
+    // A FIFO: whoever opens it for reading gets the built-in rules. wcmigrate must refuse it unopened.
+    let fifo = c.path("fifo.toml");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            if let Ok(mut f) = fs::OpenOptions::new().write(true).open(&fifo) {
+                let _ = f.write_all(rules.as_bytes());
+            }
+        })
+    };
+    let o = c.merge(
+        Slot::Old,
+        &["--rules", "fifo.toml", "--color", "never"],
+        GUARD,
+        MEMORY_KIB,
+    );
+    // Release the writer if wcmigrate never opened the FIFO (it would be blocked in open).
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let nonblocking = rustix::fs::OFlags::NONBLOCK.bits() as i32;
+        drop(
+            fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(nonblocking)
+                .open(&fifo),
+        );
+    }
+    writer.join().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("E001") && err.contains("fifo.toml is not a regular file"),
+        "{err}"
+    );
+    // `wcmigrate rules --rules` reads it the same way.
+    let o = run(
+        c.dir.path(),
+        &["rules", "--rules", "zero.toml"],
+        GUARD,
+        MEMORY_KIB,
+    );
+    assert_eq!(o.status.code(), Some(2));
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use walkdir::WalkDir;
 
+use super::case_input::{escape, read_text};
 use crate::diag::{Code, Diagnostic};
+use crate::merge::DEFAULT_MAX_SIZE;
 
 /// The files of a case folder.
 pub const OLD: &str = "old.config";
@@ -34,7 +36,7 @@ pub struct Cases {
 }
 
 /// One case: its name in reports, where its output goes under OUTDIR, and where its files are.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Case {
     /// The folder's path relative to DIR with `/` (`.` for DIR itself), or the manifest's name.
     pub name: String,
@@ -44,7 +46,7 @@ pub struct Case {
 }
 
 /// Where a case's files are.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Files {
     /// A folder DIR/rel holding old.config and new.config, and maybe base.config and args.
     Folder { base: bool, args: bool },
@@ -54,7 +56,7 @@ pub enum Files {
     Refused(Box<Diagnostic>),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Listed {
     pub old: PathBuf,
     pub new: PathBuf,
@@ -63,8 +65,13 @@ pub struct Listed {
 }
 
 /// Finds the cases of `source`: a folder is searched recursively for case folders; a file is read as a
-/// JSON manifest.
+/// JSON manifest (at most the default `--max-size`).
 pub fn find_cases(source: &Path) -> Result<Cases, Diagnostic> {
+    find_cases_within(source, DEFAULT_MAX_SIZE)
+}
+
+/// [`find_cases`], reading a manifest like an input: a regular file of at most `max_size` bytes.
+pub fn find_cases_within(source: &Path, max_size: u64) -> Result<Cases, Diagnostic> {
     let start = Instant::now();
     let meta = fs::metadata(source).map_err(|e| {
         Diagnostic::new(
@@ -78,7 +85,7 @@ pub fn find_cases(source: &Path) -> Result<Cases, Diagnostic> {
     let mut cases = if meta.is_dir() {
         walk(source)?
     } else {
-        read_manifest(source)?
+        read_manifest(source, max_size)?
     };
     cases.elapsed = start.elapsed();
     if cases.list.is_empty() {
@@ -186,20 +193,6 @@ fn relative(path: &Path, dir: &Path) -> PathBuf {
     path.strip_prefix(dir).unwrap_or(path).to_path_buf()
 }
 
-/// The refusal of a path that leads out of the folder it must stay in.
-pub(super) fn escape(path: &Path, target: &Path, what: &str, root: &Path) -> Diagnostic {
-    Diagnostic::new(
-        Code::UnsafePath,
-        format!(
-            "{} leads to {}, outside {what} ({}); batch does not follow links out of {what}",
-            path.display(),
-            target.display(),
-            root.display()
-        ),
-    )
-    .with_help("copy the files into the case folder instead of linking them, or list the case in a manifest")
-}
-
 /// One case of a manifest: `{"name", "old", "new", "base"?, "args"?}`, paths relative to the manifest.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -213,12 +206,9 @@ struct Entry {
     args: Vec<String>,
 }
 
-fn read_manifest(path: &Path) -> Result<Cases, Diagnostic> {
+fn read_manifest(path: &Path, max_size: u64) -> Result<Cases, Diagnostic> {
     let shown = path.display();
-    let text = fs::read_to_string(path).map_err(|e| {
-        Diagnostic::new(Code::Unreadable, format!("cannot read {shown}: {e}"))
-            .with_help("give a folder of cases or a JSON manifest (UTF-8)")
-    })?;
+    let text = read_text(path, max_size, "batch manifest")?;
     let entries: Vec<Entry> = serde_json::from_str(&text).map_err(|e| {
         Diagnostic::new(
             Code::InvalidBatch,

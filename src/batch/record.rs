@@ -4,7 +4,6 @@
 //! It runs no case and renders nothing for humans (that is `summary`'s); it only counts records.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -13,6 +12,7 @@ use serde::Serialize;
 
 use super::find::Case;
 use crate::diag::{Diagnostic, Severity, Sources};
+use crate::output::{check_replaceable, set_new_access, temp_beside, Mode};
 
 /// The human summary lists at most this many failing cases, and as many with warnings or conflicts.
 pub const LIST_LIMIT: usize = 20;
@@ -170,6 +170,9 @@ pub struct Summary {
     pub warned_cases: usize,
     pub failed: Vec<Flagged>,
     pub warned: Vec<Flagged>,
+    /// The narrowest mode of every input the run read (`None`: none was read): a report file that
+    /// quotes them gets no wider access than any of them.
+    pub inputs_mode: Option<Mode>,
 }
 
 impl Summary {
@@ -252,8 +255,9 @@ impl<W: Write> ReportWriter<W> {
 }
 
 /// A file written as it grows and put in place whole at the end (or never, if dropped first): the
-/// report of `--report FILE`. Like [`write_atomic`](crate::output::write_atomic), it keeps the
-/// permissions of the file it replaces and is private to the user when new.
+/// report of `--report FILE`. Like [`write_atomic`](crate::output::write_atomic), it replaces only a
+/// regular file, is private to the user until complete, and is a new file whose mode is given at the
+/// end: nothing of the file it replaces carries over.
 pub struct PendingFile {
     path: PathBuf,
     tmp: BufWriter<tempfile::NamedTempFile>,
@@ -261,29 +265,19 @@ pub struct PendingFile {
 
 impl PendingFile {
     pub fn create(path: &Path) -> io::Result<PendingFile> {
-        if path.is_dir() {
-            return Err(io::Error::other(format!("{} is a folder", path.display())));
-        }
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let tmp = tempfile::Builder::new()
-            .prefix(".wcmigrate-")
-            .suffix(".tmp")
-            .tempfile_in(dir)?;
+        check_replaceable(path)?;
         Ok(PendingFile {
             path: path.to_path_buf(),
-            tmp: BufWriter::new(tmp),
+            tmp: BufWriter::new(temp_beside(path)?),
         })
     }
 
-    pub fn commit(self) -> io::Result<()> {
+    /// Puts the file in place with `mode` ([`set_new_access`]).
+    pub fn commit(self, mode: Mode) -> io::Result<()> {
         let tmp = self.tmp.into_inner().map_err(|e| e.into_error())?;
+        set_new_access(tmp.as_file(), mode)?;
         tmp.as_file().sync_all()?;
-        if let Ok(m) = fs::metadata(&self.path) {
-            tmp.as_file().set_permissions(m.permissions())?;
-        }
+        check_replaceable(&self.path)?;
         tmp.persist(&self.path).map_err(|e| e.error)?;
         Ok(())
     }

@@ -1,28 +1,28 @@
 //! Batch, running: runs each case in isolation on a thread pool and writes its files under OUTDIR.
 //!
-//! Owns the runner, panic catching (a bad input or panic fails its case only) and the OUTDIR tree. It
-//! decides nothing about a migration (that is `merge`'s) and never writes outside OUTDIR.
+//! Owns the runner, the per-case work (read, migrate, render) and the OUTDIR tree; `isolate` runs
+//! the work so that a bad input, a panic or an endless case fails its case only. It decides nothing
+//! about a migration (that is `merge`'s) and never writes outside OUTDIR.
 
-use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fs;
 use std::io;
-use std::panic::{self, AssertUnwindSafe};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Once;
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use super::case_input::{apply_case_args, read_input_from};
-use super::find::{escape, Case, Cases, Files, ARGS, BASE, NEW, OLD};
+use super::case_input::{apply_case_args, check_base, read_file, Reach};
+use super::find::{Case, Cases, Files, ARGS, BASE, NEW, OLD};
+use super::isolate::{isolated, Outcome, STACK_SIZE};
 use super::record::{plain, CaseDiagnostic, Record, Status, Summary};
 use crate::diag::{Code, Diagnostic};
 use crate::diff;
 use crate::merge::DEFAULT_MAX_SIZE;
 use crate::merge::{Failure, Input, Migration, Options};
-use crate::output::write_atomic;
+use crate::output::{write_atomic, Mode};
 use crate::rules::Rules;
 
 /// The files each case gets under OUTDIR.
@@ -32,8 +32,9 @@ pub const MERGED_DIFF: &str = "merged.diff";
 /// Cases run in chunks of this many per thread: each chunk's records are handed on in order before the
 /// next starts, so memory holds at most one chunk of records whatever the size of the corpus.
 const CHUNK_PER_THREAD: usize = 64;
-/// Worker stack size: as large as a main thread's, so a deep document fails as it would in `merge`.
-const STACK_SIZE: usize = 8 * 1024 * 1024;
+/// The default of `--case-timeout`: a real case takes well under a second; the largest input
+/// `--max-size` allows, seconds.
+pub const DEFAULT_CASE_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Choices of one batch run.
 #[derive(Debug, Clone)]
@@ -49,10 +50,12 @@ pub struct Settings {
     pub fail_fast: bool,
     /// Refuse inputs larger than this many bytes.
     pub max_size: u64,
+    /// Fail a case still running after this long (E018) and go on with the others; `None`: no bound.
+    pub case_timeout: Option<Duration>,
 }
 
 impl Default for Settings {
-    /// A dry run on one thread per core, every case run, the default `--max-size`.
+    /// A dry run on one thread per core, every case run, the default `--max-size` and `--case-timeout`.
     fn default() -> Settings {
         Settings {
             merge: Options::default(),
@@ -60,6 +63,7 @@ impl Default for Settings {
             jobs: 0,
             fail_fast: false,
             max_size: DEFAULT_MAX_SIZE,
+            case_timeout: Some(DEFAULT_CASE_TIMEOUT),
         }
     }
 }
@@ -80,10 +84,12 @@ const ENGINE: Engine = crate::merge::run;
 struct Runner<'a> {
     engine: Engine,
     cases: &'a Cases,
-    rules: &'a Rules,
+    rules: Arc<Rules>,
     settings: &'a Settings,
     out: Option<OutDir>,
     stop: AtomicBool,
+    /// The narrowest mode of every input read so far: what the report file gets.
+    read: Mutex<Option<Mode>>,
 }
 
 /// Runs every case on `settings.jobs` threads. `progress` is called (from any thread) as each case
@@ -121,14 +127,14 @@ fn run_with(
             .with_help("try a smaller --jobs")
         })?;
     let out = settings.out.as_deref().map(prepare_out).transpose()?;
-    install_panic_hook();
     let runner = Runner {
         engine,
         cases,
-        rules,
+        rules: Arc::new(rules.clone()),
         settings,
         out,
         stop: AtomicBool::new(false),
+        read: Mutex::new(None),
     };
     let mut summary = Summary::default();
     let chunk = pool.current_num_threads().max(1) * CHUNK_PER_THREAD;
@@ -151,6 +157,7 @@ fn run_with(
         }
     }
     summary.elapsed = cases.elapsed + start.elapsed();
+    summary.inputs_mode = *runner.read.lock().unwrap_or_else(|e| e.into_inner());
     Ok(summary)
 }
 
@@ -175,10 +182,43 @@ impl Runner<'_> {
         if self.settings.fail_fast && self.stop.load(Ordering::SeqCst) {
             return Record::empty(case, Status::Skipped);
         }
-        let record = match catch_panic(|| self.try_case(case)) {
-            Ok(Ok(r)) => r,
-            Ok(Err(diags)) => Record::failed(case, diags),
-            Err(message) => Record::failed(case, vec![plain(&internal_error(&message))]),
+        let job = Job {
+            engine: self.engine,
+            rules: Arc::clone(&self.rules),
+            opts: self.settings.merge.clone(),
+            max_size: self.settings.max_size,
+            root: self.cases.root.clone(),
+            folder: self.cases.source.join(&case.rel),
+            case: case.clone(),
+        };
+        let limit = self.settings.case_timeout;
+        let record = match isolated(limit, move || job.work()) {
+            Outcome::Done(worked) => {
+                if let Some(mode) = worked.read {
+                    let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
+                    *read = Some(read.map_or(mode, |m| m.narrow(mode)));
+                }
+                match worked.result {
+                    Ok(prepared) => self.write(case, prepared),
+                    Err(diags) => Record::failed(case, diags),
+                }
+            }
+            Outcome::Panicked(message) => {
+                Record::failed(case, vec![plain(&internal_error(&message))])
+            }
+            Outcome::TimedOut => {
+                Record::failed(case, vec![plain(&timed_out(limit.unwrap_or_default()))])
+            }
+            Outcome::NoThread(e) => Record::failed(
+                case,
+                vec![plain(
+                    &Diagnostic::new(
+                        Code::InvalidBatch,
+                        format!("cannot start a thread for this case: {e}"),
+                    )
+                    .with_help("try a smaller --jobs"),
+                )],
+            ),
         };
         if record.status == Status::Failed {
             self.stop.store(true, Ordering::SeqCst);
@@ -186,111 +226,11 @@ impl Runner<'_> {
         record
     }
 
-    /// The case folder (DIR/rel) for folder cases.
-    fn folder(&self, case: &Case) -> PathBuf {
-        self.cases.source.join(&case.rel)
-    }
-
-    fn try_case(&self, case: &Case) -> Result<Record, Vec<CaseDiagnostic>> {
-        let fail = |d: Diagnostic| vec![plain(&d)];
-        let (old, new, base, args) = match &case.files {
-            Files::Refused(d) => return Err(fail((**d).clone())),
-            Files::Listed(l) => (l.old.clone(), l.new.clone(), l.base.clone(), l.args.clone()),
-            Files::Folder { base, args } => {
-                let dir = self.folder(case);
-                let args = if *args {
-                    self.read_args(&dir.join(ARGS)).map_err(fail)?
-                } else {
-                    Vec::new()
-                };
-                (
-                    dir.join(OLD),
-                    dir.join(NEW),
-                    base.then(|| dir.join(BASE)),
-                    args,
-                )
-            }
-        };
-        let mut opts = self.settings.merge.clone();
-        apply_case_args(&args, &mut opts).map_err(|e| {
-            fail(
-                Diagnostic::new(Code::InvalidBatch, format!("case {}: {e}", case.name))
-                    .with_help("fix the case's args file (or the manifest's args list)"),
-            )
-        })?;
-        let m = {
-            let old = self.read(&old).map_err(fail)?;
-            let new = self.read(&new).map_err(fail)?;
-            let base = base.map(|b| self.read(&b)).transpose().map_err(fail)?;
-            (self.engine)(base.as_ref(), &old, &new, self.rules, &opts).map_err(|f| {
-                f.diagnostics
-                    .iter()
-                    .map(|d| CaseDiagnostic::new(d, &f.sources))
-                    .collect::<Vec<_>>()
-            })?
-        };
-        Ok(self.finish(case, &m, &new, opts.show_secrets))
-    }
-
-    /// Reads a case's args file: whitespace-separated flags.
-    fn read_args(&self, path: &Path) -> Result<Vec<String>, Diagnostic> {
-        let input = self.read(path)?;
-        let text = String::from_utf8(input.bytes).map_err(|_| {
-            Diagnostic::new(
-                Code::InvalidBatch,
-                format!("{} is not UTF-8 text", path.display()),
-            )
-            .with_help(
-                "an args file is one line of flags, e.g. --sdk-vdir MultiFactorAuthWebServiceSdk",
-            )
-        })?;
-        Ok(text.split_whitespace().map(String::from).collect())
-    }
-
-    /// Reads a case file, which must be a regular file. Under DIR, a link must lead inside DIR: the
-    /// walk reached the case folder without following links, so only the file itself can be one.
-    fn read(&self, path: &Path) -> Result<Input, Diagnostic> {
-        let max = self.settings.max_size;
-        let linked = || fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-        if let Some(root) = self.cases.root.as_ref().filter(|_| linked()) {
-            // A dangling link fails to resolve: reading it below says why.
-            if let Ok(real) = fs::canonicalize(path) {
-                if !real.starts_with(root) {
-                    return Err(escape(path, &real, "DIR", root));
-                }
-                return read_input_from(path, &real, max, true);
-            }
-        }
-        read_input_from(path, path, max, true)
-    }
-
-    /// Reduces a migration to its record, writing its files under OUTDIR when asked.
-    fn finish(&self, case: &Case, m: &Migration, new: &Path, show_secrets: bool) -> Record {
-        let rendered = diff::unified(m, show_secrets);
-        let mut diags = m.diagnostics.clone();
-        diags.extend(rendered.notes(m));
-        let mut by_rule = BTreeMap::new();
-        for c in &m.changes {
-            *by_rule.entry(c.rule.clone()).or_default() += 1;
-        }
-        let mut record = Record {
-            case: case.name.clone(),
-            status: if m.changed() {
-                Status::Changed
-            } else {
-                Status::Unchanged
-            },
-            changes: m.changes.len(),
-            changes_by_rule: by_rule,
-            diagnostics: diags
-                .iter()
-                .map(|d| CaseDiagnostic::new(d, &m.sources))
-                .collect(),
-            output: None,
-            diff: None,
-        };
+    /// Writes a prepared case's files under OUTDIR (if asked) and returns its record.
+    fn write(&self, case: &Case, p: Prepared) -> Record {
+        let mut record = p.record;
         if let Some(out) = &self.out {
-            match write_case(out, &case.rel, &m.output, rendered.text.as_bytes(), new) {
+            match write_case(out, &case.rel, &p.merged, &p.diff, p.mode) {
                 Ok((merged, diff)) => {
                     record.output = Some(merged);
                     record.diff = Some(diff);
@@ -305,19 +245,198 @@ impl Runner<'_> {
     }
 }
 
+/// One case's work, with everything it needs owned: it may run on a thread that is abandoned.
+struct Job {
+    engine: Engine,
+    rules: Arc<Rules>,
+    opts: Options,
+    max_size: u64,
+    /// The canonical DIR (`None` for a manifest).
+    root: Option<PathBuf>,
+    /// DIR/rel, for a folder case.
+    folder: PathBuf,
+    case: Case,
+}
+
+/// What a case's work produced: the record and bytes to write, or why it failed; and the narrowest
+/// mode of the inputs it read, failed or not (their text may appear in the report).
+struct Worked {
+    result: Result<Prepared, Vec<CaseDiagnostic>>,
+    read: Option<Mode>,
+}
+
+/// A migrated case, nothing written yet.
+struct Prepared {
+    record: Record,
+    merged: Vec<u8>,
+    diff: Vec<u8>,
+    /// The narrowest mode of the case's inputs: what its files under OUTDIR get.
+    mode: Mode,
+}
+
+impl Job {
+    fn work(self) -> Worked {
+        let mut read = None;
+        let result = self.try_work(&mut read);
+        Worked { result, read }
+    }
+
+    fn try_work(&self, read: &mut Option<Mode>) -> Result<Prepared, Vec<CaseDiagnostic>> {
+        let fail = |d: Diagnostic| vec![plain(&d)];
+        let case = &self.case;
+        let (old, new, base, args) = match &case.files {
+            Files::Refused(d) => return Err(fail((**d).clone())),
+            Files::Listed(l) => (l.old.clone(), l.new.clone(), l.base.clone(), l.args.clone()),
+            Files::Folder { base, args } => {
+                self.check_folder().map_err(fail)?;
+                let dir = &self.folder;
+                let args = if *args {
+                    self.read_args(&dir.join(ARGS), read).map_err(fail)?
+                } else {
+                    Vec::new()
+                };
+                (
+                    dir.join(OLD),
+                    dir.join(NEW),
+                    base.then(|| dir.join(BASE)),
+                    args,
+                )
+            }
+        };
+        let mut opts = self.opts.clone();
+        apply_case_args(&args, &mut opts).map_err(|mut d| {
+            d.message = format!("case {}: {}", case.name, d.message);
+            fail(d)
+        })?;
+        let old = self.read(&old, read).map_err(fail)?;
+        let new = self.read(&new, read).map_err(fail)?;
+        let base = base
+            .map(|b| self.read(&b, read))
+            .transpose()
+            .map_err(fail)?;
+        let warning = match &base {
+            Some(b) => check_base(b, &new).map_err(fail)?,
+            None => None,
+        };
+        let base = base.map(|(input, _)| input);
+        let m = (self.engine)(base.as_ref(), &old.0, &new.0, &self.rules, &opts).map_err(|f| {
+            f.diagnostics
+                .iter()
+                .map(|d| CaseDiagnostic::new(d, &f.sources))
+                .collect::<Vec<_>>()
+        })?;
+        let mut p = prepare(case, &m, opts.show_secrets);
+        p.mode = read.unwrap_or(Mode::PRIVATE);
+        if let Some(w) = warning {
+            p.record.diagnostics.insert(0, plain(&w));
+        }
+        Ok(p)
+    }
+
+    /// A folder case is read only where the walk found it: a case folder swapped for a link since
+    /// (to anywhere, even inside DIR) is not followed.
+    fn check_folder(&self) -> Result<(), Diagnostic> {
+        let Some(root) = &self.root else {
+            return Ok(());
+        };
+        let expected = root.join(&self.case.rel);
+        match fs::canonicalize(&self.folder) {
+            Ok(real) if real == expected => Ok(()),
+            Ok(real) => Err(Diagnostic::new(
+                Code::UnsafePath,
+                format!(
+                    "case folder {} now leads to {}: it was replaced by a link after DIR was searched; batch does not follow it",
+                    self.folder.display(),
+                    real.display()
+                ),
+            )
+            .with_help("run again once nothing else changes DIR")),
+            Err(e) => Err(Diagnostic::new(
+                Code::Unreadable,
+                format!("cannot read case folder {}: {e}", self.folder.display()),
+            )),
+        }
+    }
+
+    /// Reads a case's args file: whitespace-separated flags.
+    fn read_args(&self, path: &Path, read: &mut Option<Mode>) -> Result<Vec<String>, Diagnostic> {
+        let (input, _) = self.read(path, read)?;
+        let text = String::from_utf8(input.bytes).map_err(|_| {
+            Diagnostic::new(
+                Code::InvalidBatch,
+                format!("{} is not UTF-8 text", path.display()),
+            )
+            .with_help(
+                "an args file is one line of flags, e.g. --sdk-vdir MultiFactorAuthWebServiceSdk",
+            )
+        })?;
+        Ok(text.split_whitespace().map(String::from).collect())
+    }
+
+    /// Reads a case file, which must be a regular file. Under DIR it must be inside DIR once links are
+    /// resolved, and is opened without following a link out of it.
+    fn read(
+        &self,
+        path: &Path,
+        read: &mut Option<Mode>,
+    ) -> Result<(Input, fs::Metadata), Diagnostic> {
+        let reach = match &self.root {
+            Some(root) => Reach::Inside(root),
+            None => Reach::Regular,
+        };
+        let (input, meta) = read_file(path, self.max_size, reach)?;
+        let mode = Mode::of(&meta);
+        *read = Some(read.map_or(mode, |m| m.narrow(mode)));
+        Ok((input, meta))
+    }
+}
+
+/// Reduces a migration to its record and the bytes to write under OUTDIR.
+fn prepare(case: &Case, m: &Migration, show_secrets: bool) -> Prepared {
+    let rendered = diff::unified(m, show_secrets);
+    let mut diags = m.diagnostics.clone();
+    diags.extend(rendered.notes(m));
+    let mut by_rule = BTreeMap::new();
+    for c in &m.changes {
+        *by_rule.entry(c.rule.clone()).or_default() += 1;
+    }
+    let record = Record {
+        case: case.name.clone(),
+        status: if m.changed() {
+            Status::Changed
+        } else {
+            Status::Unchanged
+        },
+        changes: m.changes.len(),
+        changes_by_rule: by_rule,
+        diagnostics: diags
+            .iter()
+            .map(|d| CaseDiagnostic::new(d, &m.sources))
+            .collect(),
+        output: None,
+        diff: None,
+    };
+    Prepared {
+        record,
+        merged: m.output.clone(),
+        diff: rendered.text.into_bytes(),
+        mode: Mode::PRIVATE,
+    }
+}
+
 /// Writes a case's merged file and diff under OUTDIR/rel; returns their paths as shown in reports.
 fn write_case(
     out: &OutDir,
     rel: &Path,
     merged: &[u8],
     diff: &[u8],
-    like: &Path,
+    mode: Mode,
 ) -> Result<(String, String), Diagnostic> {
     let dir = case_dir_under(&out.real, rel)?;
     let shown = out.given.join(rel);
     let write = |name: &str, bytes: &[u8]| {
         let path = shown.join(name);
-        match write_atomic(&dir.join(name), bytes, Some(like)) {
+        match write_atomic(&dir.join(name), bytes, mode) {
             Ok(()) => Ok(path.display().to_string()),
             Err(e) => Err(Diagnostic::new(
                 Code::WriteFailed,
@@ -378,56 +497,15 @@ fn internal_error(message: &str) -> Diagnostic {
     .with_help("this is a bug in wcmigrate: please report it with the case's files (secrets removed); the other cases still ran")
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Panics: one case's panic becomes its failed record.
-
-thread_local! {
-    static IN_CASE: Cell<bool> = const { Cell::new(false) };
-    static PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-/// Installs, once per process, a panic hook that records the message and place of a panic inside a
-/// batch case instead of printing it; any other panic goes to the hook that was there before.
-fn install_panic_hook() {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let previous = panic::take_hook();
-        panic::set_hook(Box::new(move |info| {
-            if IN_CASE.with(Cell::get) {
-                let at = info
-                    .location()
-                    .map(|l| format!(" (at {}:{})", l.file(), l.line()))
-                    .unwrap_or_default();
-                let text = format!("{}{at}", payload_text(info.payload()));
-                PANIC.with(|p| *p.borrow_mut() = Some(text));
-            } else {
-                previous(info);
-            }
-        }));
-    });
-}
-
-fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic without a message".to_string()
-    }
-}
-
-/// Runs `f`, turning a panic into its message. `f` only reads shared data (rules, settings), so
-/// nothing it could leave half-changed outlives it: asserting unwind safety is sound.
-fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    IN_CASE.with(|c| c.set(true));
-    let result = panic::catch_unwind(AssertUnwindSafe(f));
-    IN_CASE.with(|c| c.set(false));
-    result.map_err(|payload| {
-        PANIC
-            .with(|p| p.borrow_mut().take())
-            .unwrap_or_else(|| payload_text(payload.as_ref()))
-    })
+fn timed_out(limit: Duration) -> Diagnostic {
+    Diagnostic::new(
+        Code::CaseTimeout,
+        format!(
+            "the case was still running after --case-timeout {}s; it was abandoned and nothing was written for it",
+            limit.as_secs_f64()
+        ),
+    )
+    .with_help("a real web.config merges in well under a second: check the case's files (or raise --case-timeout for inputs this large); the other cases still ran")
 }
 
 #[cfg(test)]
@@ -436,12 +514,47 @@ mod tests {
 
     use crate::batch::find::find_cases;
 
-    #[test]
-    fn a_panic_becomes_a_message_with_its_place() {
-        install_panic_hook();
-        let err = catch_panic(|| -> u8 { panic!("boom {}", 7) }).unwrap_err();
-        assert!(err.starts_with("boom 7 (at src/batch/run.rs:"), "{err}");
-        assert_eq!(catch_panic(|| 5), Ok(5));
+    /// Runs cases `a` and `b` (each a changed pair) through `engine` on two threads.
+    fn run_a_and_b(engine: Engine, settings: Settings) -> (Vec<Record>, Summary) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = "<configuration><appSettings><add key=\"K\" value=\"1\"/></appSettings></configuration>";
+        for case in ["a", "b"] {
+            fs::create_dir(dir.path().join(case)).unwrap();
+            fs::write(dir.path().join(case).join(OLD), config).unwrap();
+            fs::write(dir.path().join(case).join(NEW), config.replace('1', "2")).unwrap();
+        }
+        let cases = find_cases(dir.path()).unwrap();
+        let settings = Settings {
+            jobs: 2,
+            ..settings
+        };
+        let mut records = Vec::new();
+        let summary = run_with(
+            engine,
+            &cases,
+            &Rules::builtin(),
+            &settings,
+            &|_| {},
+            &mut |r| {
+                records.push(r.clone());
+                Ok(())
+            },
+        )
+        .unwrap();
+        (records, summary)
+    }
+
+    fn is_case_a(old: &Input) -> bool {
+        Path::new(&old.name)
+            .parent()
+            .is_some_and(|p| p.ends_with("a"))
+    }
+
+    fn statuses(records: &[Record]) -> Vec<(&str, Status)> {
+        records
+            .iter()
+            .map(|r| (r.case.as_str(), r.status))
+            .collect()
     }
 
     #[test]
@@ -453,51 +566,66 @@ mod tests {
             rules: &Rules,
             opts: &Options,
         ) -> Result<Migration, Failure> {
-            if Path::new(&old.name)
-                .parent()
-                .is_some_and(|p| p.ends_with("a"))
-            {
+            if is_case_a(old) {
                 panic!("engine bug on {}", old.name);
             }
             ENGINE(base, old, new, rules, opts)
         }
-        let dir = tempfile::tempdir().unwrap();
-        let config = "<configuration><appSettings><add key=\"K\" value=\"1\"/></appSettings></configuration>";
-        for case in ["a", "b"] {
-            fs::create_dir(dir.path().join(case)).unwrap();
-            fs::write(dir.path().join(case).join(OLD), config).unwrap();
-            fs::write(dir.path().join(case).join(NEW), config.replace('1', "2")).unwrap();
+        for case_timeout in [None, Some(Duration::from_secs(600))] {
+            let settings = Settings {
+                case_timeout,
+                ..Settings::default()
+            };
+            let (records, summary) = run_a_and_b(panics_on_a, settings);
+            assert_eq!(
+                statuses(&records),
+                [("a", Status::Failed), ("b", Status::Changed)]
+            );
+            let d = &records[0].diagnostics[0];
+            assert_eq!(d.code, "E014");
+            assert!(
+                d.message.contains("engine bug on") && d.message.contains("batch/run.rs"),
+                "{}",
+                d.message
+            );
+            assert_eq!(summary.exit_code(false), 2);
         }
-        let cases = find_cases(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn a_case_that_never_ends_fails_with_case_timeout_and_the_others_run() {
+        // The test hook: case a's engine never returns (it waits for a message nobody sends), so only
+        // the time bound can end it; case b runs the real engine.
+        fn never_ends_on_a(
+            base: Option<&Input>,
+            old: &Input,
+            new: &Input,
+            rules: &Rules,
+            opts: &Options,
+        ) -> Result<Migration, Failure> {
+            if is_case_a(old) {
+                loop {
+                    std::thread::park();
+                }
+            }
+            ENGINE(base, old, new, rules, opts)
+        }
+        let out = tempfile::tempdir().unwrap();
         let settings = Settings {
-            jobs: 2,
+            case_timeout: Some(Duration::from_secs(2)),
+            out: Some(out.path().to_path_buf()),
             ..Settings::default()
         };
-        let mut records = Vec::new();
-        let summary = run_with(
-            panics_on_a,
-            &cases,
-            &Rules::builtin(),
-            &settings,
-            &|_| {},
-            &mut |r| {
-                records.push(r.clone());
-                Ok(())
-            },
-        )
-        .unwrap();
-        let got: Vec<(&str, Status)> = records
-            .iter()
-            .map(|r| (r.case.as_str(), r.status))
-            .collect();
-        assert_eq!(got, [("a", Status::Failed), ("b", Status::Changed)]);
-        let d = &records[0].diagnostics[0];
-        assert_eq!(d.code, "E014");
-        assert!(
-            d.message.contains("engine bug on") && d.message.contains("batch/run.rs"),
-            "{}",
-            d.message
+        let (records, summary) = run_a_and_b(never_ends_on_a, settings);
+        assert_eq!(
+            statuses(&records),
+            [("a", Status::Failed), ("b", Status::Changed)]
         );
+        let d = &records[0].diagnostics[0];
+        assert_eq!((d.code, d.name), ("E018", "case-timeout"));
+        assert!(d.message.contains("--case-timeout 2s"), "{}", d.message);
+        assert!(!out.path().join("a").exists(), "nothing written for a");
+        assert!(out.path().join("b").join(MERGED).exists());
         assert_eq!(summary.exit_code(false), 2);
     }
 }

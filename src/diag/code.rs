@@ -59,6 +59,10 @@ codes! {
     UnsafePath = "E012", "unsafe-path", Error, "A batch case leads out of DIR through a link, or its name would write outside OUTDIR.";
     InvalidBatch = "E013", "invalid-batch", Error, "A batch input is not usable: no cases, a bad manifest, or a bad args flag.";
     InternalError = "E014", "internal-error", Error, "The engine stopped unexpectedly on a batch case (a bug: please report it).";
+    OutputIsInput = "E015", "output-is-input", Error, "-o names an input (OLD, BASE, NEW or the rules file), which writing would destroy.";
+    BaseIsNew = "E016", "base-is-new", Error, "--base names NEW's own file: every vendor change would be reverted.";
+    InvalidVdir = "E017", "invalid-vdir", Error, "A --*-vdir value cannot be a single URL path segment.";
+    CaseTimeout = "E018", "case-timeout", Error, "A batch case ran longer than --case-timeout; it was abandoned and nothing was written for it.";
     RefusedByDotnet = "E020", "refused-by-dotnet", Error, "An input holds what .NET's configuration reader refuses: an invalid character reference, XML 1.1, a second byte-order mark, or xmlns on a section.";
     Unencodable = "E021", "unencodable", Error, "NEW's encoding cannot hold a character carried into a name, CDATA, comment or processing instruction.";
     DuplicateKey = "W201", "duplicate-key", Warning, "A key or setting is defined twice; the later one wins, as in .NET.";
@@ -71,6 +75,7 @@ codes! {
     LocationUnmatched = "W208", "location-unmatched", Warning, "A migrated section sits under a <location> that NEW lacks.";
     Conflict = "W209", "conflict", Warning, "3-way: OLD and NEW changed the same thing differently; one side was chosen.";
     ChangedButRemoved = "W210", "changed-but-removed", Warning, "3-way: the admin changed a key or setting the new version removed; the admin's value was carried.";
+    BaseEqualsNew = "W211", "base-equals-new", Warning, "BASE is byte-identical to NEW: every difference from OLD is treated as the admin's change.";
     Inserted = "N301", "inserted", Note, "A key, setting or section only in OLD was added to NEW.";
     RemovedInOld = "N302", "removed-in-old", Note, "OLD removes (<remove>/<clear/>) a key that NEW defines; NEW's value stays.";
     Review = "N303", "review-difference", Note, "OLD differs from NEW outside the migrated sections: review it, it was not applied.";

@@ -1,8 +1,9 @@
 //! Files OLD's sections keep their values in (`<appSettings file=...>`, `configSource=...`): found,
 //! read as carefully as an input, and registered in the sources.
 //!
-//! Owns following those references, only inside the config's own folder. It never writes and never
-//! reads a file no claimed section points to.
+//! Owns following those references, only inside the config's own folder (links resolved, then opened
+//! without following one out of it). It never writes and never reads a file no claimed section points
+//! to.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +14,7 @@ use crate::config::scopes;
 use crate::diag::{Code, Diagnostic, FileId, Sources};
 use crate::doc::{attr, elements};
 use crate::migration::Input;
+use crate::output::{open_inside, OpenError};
 use crate::secrets::Secrets;
 use crate::text::decode;
 
@@ -45,15 +47,24 @@ fn resolve_relative(dir: Option<&Path>, rel: &str) -> Option<PathBuf> {
     Some(p)
 }
 
-/// Reads a file a section points to, as carefully as an input: a regular file (a link to one is
-/// followed), at most `max_size` bytes, in a supported encoding. The error says why not, for W202.
-fn read_external(path: &Path, max_size: u64) -> Result<crate::text::Decoded, String> {
+/// Reads a file a section points to, as carefully as an input: a regular file that is still inside
+/// the config's folder `root` once links are resolved (a link inside it is followed, one out of it is
+/// not), opened without following a link swapped in after that check (see [`open_inside`]), at most
+/// `max_size` bytes, in a supported encoding. The error says why not, for W202.
+fn read_external(root: &Path, path: &Path, max_size: u64) -> Result<crate::text::Decoded, String> {
     use std::io::Read;
     let shown = path.display();
-    let meta = std::fs::metadata(path).map_err(|_| format!("{shown} is not there"))?;
-    if !meta.is_file() {
-        return Err(format!("{shown} is not a regular file"));
-    }
+    let (file, meta) = open_inside(root, path).map_err(|e| match e {
+        OpenError::Outside(real) => format!(
+            "{shown} leads to {}, outside the config's folder; links out of it are not followed",
+            real.display()
+        ),
+        OpenError::NotRegular => format!("{shown} is not a regular file"),
+        OpenError::Io(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            format!("{shown} is not there")
+        }
+        OpenError::Io(e) => format!("{shown} cannot be read: {e}"),
+    })?;
     if meta.len() > max_size {
         return Err(format!(
             "{shown} is {} bytes, more than --max-size {max_size}",
@@ -61,7 +72,6 @@ fn read_external(path: &Path, max_size: u64) -> Result<crate::text::Decoded, Str
         ));
     }
     let mut bytes = Vec::new();
-    let file = std::fs::File::open(path).map_err(|e| format!("{shown} cannot be read: {e}"))?;
     file.take(max_size + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("{shown} cannot be read: {e}"))?;
@@ -119,7 +129,10 @@ pub fn read(
                     None => {
                         Err("only a path inside the config's own folder is followed".to_string())
                     }
-                    Some(path) => read_external(&path, max_size).map(|d| (path, d)),
+                    Some(path) => {
+                        let root = input.dir.as_deref().unwrap_or(Path::new("."));
+                        read_external(root, &path, max_size).map(|d| (path, d))
+                    }
                 };
                 match read {
                     Ok((path, d)) => {
