@@ -92,15 +92,15 @@ fn parse_error(text: &str, file: FileId, name: &str, e: &roxmltree::Error) -> Di
                 .with_label(file, dash..dash + 2, "`--` inside a comment");
             }
         }
-        // `at` is the `</`: the label covers the end tag's `</name` (.NET and expat give the name's
-        // column, two further on the same line; `tests/batch.rs` pins `</`'s).
+        // `at` is the `</`: the label covers the end tag's name, where .NET and expat point.
         E::UnexpectedCloseTag(expected, actual, _) if text[at..].starts_with("</") => {
-            let end = (at + 2 + actual.len()).min(text.len());
+            let name = at + 2;
+            let end = (name + actual.len()).min(text.len());
             return d(format!(
                 "expected </{expected}>, found </{actual}> at {}",
-                lc(at)
+                lc(name)
             ))
-            .with_label(file, at..end, format!("expected </{expected}>"));
+            .with_label(file, name..end, format!("expected </{expected}>"));
         }
         // The file ended inside a comment: the comment that never closes is what to fix.
         E::InvalidString("-->", _) => {
@@ -650,8 +650,8 @@ mod tests {
         // `--` inside a comment: at the dashes, not at the comment's `<!--` (nor the next one's).
         assert_eq!(at("<a><!-- x -- y --></a>"), ("--", 10));
         assert_eq!(at("<a><!-- x ---></a>"), ("--", 10));
-        // A wrong end tag: the whole `</name`.
-        assert_eq!(at("<a><b></a>"), ("</a", 6));
+        // A wrong end tag: its name, as .NET and expat report it.
+        assert_eq!(at("<a><b></a>"), ("a", 8));
         // A comment never closed: where it opens.
         assert_eq!(at("<a><!-- x --> <!-- y </a>"), ("<!--", 14));
         assert_eq!(unclosed_comment("<!-- a --> <!-- b -->"), None);

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use wcmigrate::batch::{
     self, check_base, read_file, read_text, vdir_overrides, PendingFile, Reach, ReportWriter,
 };
-use wcmigrate::diag::{render_human, Code, Diagnostic, HumanStyle, Sources, CODES};
+use wcmigrate::diag::{render_human, visible, Code, Diagnostic, HumanStyle, Sources, CODES};
 use wcmigrate::output::{replace_in_place, write_atomic, FileKey, InPlaceError, Mode};
 use wcmigrate::rules::{Rules, DEFAULT_RULES, DEFAULT_RULES_NAME};
 use wcmigrate::{diff, report, Options, Prefer};
@@ -563,7 +563,7 @@ fn summary(
     let what = match (wrote, m.changed(), check) {
         (_, false, _) => "NEW is already migrated; nothing to change".to_string(),
         (_, true, true) => "NEW needs migrating (--check)".to_string(),
-        (Some(p), true, _) => format!("wrote {}", p.display()),
+        (Some(p), true, _) => format!("wrote {}", visible(&p.display().to_string())),
         (None, true, _) => "dry run: nothing written (use -o OUT or --in-place)".to_string(),
     };
     let changes = if rules.is_empty() {
@@ -591,9 +591,15 @@ fn list_rules(path: Option<&Path>) -> ExitCode {
         }
     };
     let _ = DEFAULT_RULES;
-    let mut listing = format!("Rules ({name}):\n");
+    // A rules file is input: its names and summaries are shown, never obeyed (an ESC sequence).
+    let mut listing = format!("Rules ({}):\n", visible(&name));
     for r in &rules.rules {
-        listing.push_str(&format!("  {}  {:<28} {}\n", r.code, r.name, r.summary));
+        listing.push_str(&format!(
+            "  {}  {:<28} {}\n",
+            r.code,
+            visible(&r.name),
+            visible(&r.summary)
+        ));
     }
     listing.push_str("\nDiagnostics:\n");
     for c in CODES {

@@ -224,7 +224,7 @@ fn each_case_gets_a_record_in_path_order_and_a_failure_exits_2() {
             &malformed["diagnostics"][0]["line"],
             &malformed["diagnostics"][0]["column"]
         ),
-        (&Value::from(4), &Value::from(3))
+        (&Value::from(4), &Value::from(5))
     );
     assert_eq!(first_code(record(&v, "bad/not-utf8")), "E002");
     let missing = record(&v, "bad/missing-new");
@@ -659,7 +659,7 @@ fn the_human_summary_is_a_table_then_the_failing_cases_on_stderr_only() {
     assert!(err.contains("failed cases (3):"), "{err}");
     assert!(
         err.contains(
-            "  bad/malformed\n      E003(malformed-xml) cases/bad/malformed/new.config:4:3:"
+            "  bad/malformed\n      E003(malformed-xml) cases/bad/malformed/new.config:4:5:"
         ),
         "{err}"
     );

@@ -174,7 +174,7 @@ fn assert_fails(c: &Case, extra: &[&str], code: &str, needles: &[&str]) {
 #[test]
 fn malformed_xml_names_file_line_and_column() {
     let c = Case::new(OLD, "<configuration>\n  <appSettings>\n    <add key=\"a\" value=\"1\">\n  </appSettings>\n</configuration>\n");
-    assert_fails(&c, &[], "E003", &["new.config:4:3", "not well-formed"]);
+    assert_fails(&c, &[], "E003", &["new.config:4:5", "not well-formed"]);
 }
 
 #[test]

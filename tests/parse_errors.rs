@@ -49,8 +49,8 @@ fn a_wrong_end_tag_is_reported_on_its_line_with_what_was_expected() {
     let text = "<configuration>\n  <dynamicTypes>\n    <add mimeType=\"*/*\">\n  </dynamicTypes>\n</configuration>\n";
     let (code, at, err) = reported_at(text);
     assert_eq!(code, Some(2));
-    // .NET and expat say 4:5 (the name); the label covers `</dynamicTypes` from its `</`.
-    assert_eq!(at, "4:3", "{err}");
+    // .NET and expat say 4:5: the end tag's name.
+    assert_eq!(at, "4:5", "{err}");
     assert!(
         err.contains("expected </add>, found </dynamicTypes>"),
         "{err}"

@@ -102,3 +102,36 @@ fn a_name_with_a_space_applies_with_patch() {
         .unwrap()
         .contains("value=\"1\""));
 }
+
+#[test]
+fn batch_case_names_and_rules_files_reach_the_terminal_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("cases/site\u{1b}[2J\nfake");
+    fs::create_dir_all(&case).unwrap();
+    // A near-miss key name: a warning, so the summary lists the case.
+    let old = "<configuration>\n  <appSettings>\n    <add key=\"A\" value=\"1\" />\n    <add key=\"WEB_SERVICES_SDK_AUTHENTICATION_USERNAME\" value=\"x\" />\n  </appSettings>\n</configuration>\n";
+    fs::write(case.join("old.config"), old).unwrap();
+    fs::write(case.join("new.config"), NEW).unwrap();
+    let (_, err, code) = run(dir.path(), &["batch", "cases", "--out", "out"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("site\\u{001B}[2J\\nfake"), "{err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "an ESC reached the terminal:\n{err}"
+    );
+    let diff = fs::read_to_string(dir.path().join("out/site\u{1b}[2J\nfake/merged.diff")).unwrap();
+    assert!(diff.starts_with("diff --git \"a/"), "{diff}");
+    assert_eq!(diff.lines().filter(|l| l.starts_with("+++ ")).count(), 1);
+
+    let rules = wcmigrate::rules::DEFAULT_RULES.replacen(
+        "summary = \"Copy every appSettings value",
+        // TOML's own escapes: the parsed summary holds a real ESC and BEL.
+        "summary = \"\\u001B]0;owned\\u0007Copy every appSettings value",
+        1,
+    );
+    fs::write(dir.path().join("rules.toml"), rules).unwrap();
+    let (out, err, code) = run(dir.path(), &["rules", "--rules", "rules.toml"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out}");
+    assert!(out.contains("\\u{001B}]0;owned\\u{0007}Copy"), "{out}");
+}

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::record::{Flagged, Summary};
-use crate::diag::Severity;
+use crate::diag::{visible, Severity};
 
 fn paint(text: &str, ansi: &str, color: bool) -> String {
     if color {
@@ -17,8 +17,9 @@ fn paint(text: &str, ansi: &str, color: bool) -> String {
 
 /// One line about a flagged case: its name, then its diagnostic's code, name, place and message.
 fn flagged_line(f: &Flagged, color: bool) -> String {
+    let case = visible(&f.case);
     let Some(d) = &f.first else {
-        return format!("  {}", f.case);
+        return format!("  {case}");
     };
     let ansi = match d.severity {
         Severity::Error => "31",
@@ -26,14 +27,14 @@ fn flagged_line(f: &Flagged, color: bool) -> String {
         Severity::Note => "36",
     };
     let place = match (&d.file, d.line, d.column) {
-        (Some(file), Some(l), Some(c)) => format!(" {file}:{l}:{c}:"),
-        (Some(file), _, _) => format!(" {file}:"),
+        (Some(file), Some(l), Some(c)) => format!(" {}:{l}:{c}:", visible(file)),
+        (Some(file), _, _) => format!(" {}:", visible(file)),
         _ => String::new(),
     };
     let message: String = d.message.split_whitespace().collect::<Vec<_>>().join(" ");
+    let message = visible(&message);
     format!(
-        "  {}\n      {}{place} {message}",
-        f.case,
+        "  {case}\n      {}{place} {message}",
         paint(&format!("{}({})", d.code, d.name), ansi, color)
     )
 }
@@ -83,7 +84,10 @@ pub fn render_summary(
             .collect();
         format!("  {}\n", cells.join("  "))
     };
-    let mut text = format!("wcmigrate batch {}\n", source.display());
+    let mut text = format!(
+        "wcmigrate batch {}\n",
+        visible(&source.display().to_string())
+    );
     text.push_str(&row(&heads.map(String::from)));
     text.push_str(&row(&values));
     let mut list = |title: &str, total: usize, flagged: &[Flagged]| {
@@ -116,7 +120,7 @@ pub fn render_summary(
         Some(dir) => format!(
             "wrote merged.config and merged.diff for {} cases under {}\n",
             t.changed + t.unchanged,
-            dir.display()
+            visible(&dir.display().to_string())
         ),
         None => "dry run: nothing written (use --out OUTDIR)\n".to_string(),
     });
