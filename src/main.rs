@@ -249,7 +249,7 @@ fn merge(args: &MergeArgs) -> ExitCode {
             Err(d) => return fail(&[d], &pre, style, args.format),
         }
     }
-    let base_warning = match read.get(2).map(|base| check_base(base, &read[1])) {
+    let base_warning = match read.get(2).map(|base| check_base(base, &read[1], &read[0])) {
         Some(Err(d)) => return fail(&[d], &pre, style, args.format),
         Some(Ok(w)) => w,
         None => None,

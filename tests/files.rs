@@ -399,6 +399,29 @@ fn base_naming_new_s_file_is_refused_because_every_vendor_change_would_revert() 
 }
 
 #[test]
+fn one_file_as_old_new_and_base_is_no_revert_and_gives_the_file_back() {
+    // OLD, NEW and BASE all one file: nothing the vendor did can be undone, the merge is the file.
+    let d = dir();
+    let o = wcmigrate(
+        d.path(),
+        &[
+            "merge",
+            "new.config",
+            "new.config",
+            "--base",
+            "new.config",
+            "-o",
+            "out.config",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        fs::read(d.path().join("out.config")).unwrap(),
+        fs::read(d.path().join("new.config")).unwrap()
+    );
+}
+
+#[test]
 fn a_base_byte_identical_to_new_is_merged_with_a_warning() {
     let d = dir();
     fs::write(d.path().join("base.config"), NEW).unwrap();

@@ -138,14 +138,21 @@ pub fn read_text(path: &Path, max_size: u64, what: &str) -> Result<String, Diagn
 /// BASE against NEW, as read: the same file (one path, a hard link, a link to it) is refused (E016),
 /// since a 3-way merge would take every change the vendor made in NEW for one to undo; another file
 /// with the same bytes gets a warning (W211), since that is right only if the vendor changed nothing.
+/// When OLD is that same file too there is nothing to undo (the merge gives the file back) and
+/// nothing is said.
 pub fn check_base(
     (base, base_meta): &(Input, fs::Metadata),
     (new, new_meta): &(Input, fs::Metadata),
+    (old, old_meta): &(Input, fs::Metadata),
 ) -> Result<Option<Diagnostic>, Diagnostic> {
     let key = |input: &Input, meta| FileKey::of(Path::new(&input.name), meta);
-    let same = base.name == new.name
-        || key(base, base_meta).is_some_and(|k| Some(k) == key(new, new_meta));
-    if same {
+    let same_file = |a: &Input, am, b: &Input, bm| {
+        a.name == b.name || key(a, am).is_some_and(|k| Some(k) == key(b, bm))
+    };
+    if same_file(old, old_meta, new, new_meta) && same_file(base, base_meta, new, new_meta) {
+        return Ok(None);
+    }
+    if same_file(base, base_meta, new, new_meta) {
         return Err(Diagnostic::new(
             Code::BaseIsNew,
             format!(

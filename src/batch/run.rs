@@ -315,7 +315,7 @@ impl Job {
             .transpose()
             .map_err(fail)?;
         let warning = match &base {
-            Some(b) => check_base(b, &new).map_err(fail)?,
+            Some(b) => check_base(b, &new, &old).map_err(fail)?,
             None => None,
         };
         let base = base.map(|(input, _)| input);
