@@ -12,8 +12,24 @@ use crate::config::{check_root, is_encrypted, scopes, Scope};
 use crate::diag::{Code, Diagnostic};
 use crate::doc::{child, elements, start_tag_end};
 
+/// Every check of the inputs, in order: roots, what .NET refuses, encrypted sections to be read.
+pub fn inputs(
+    old: Side,
+    new: Side,
+    base: Option<Side>,
+    claims: &Claims,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<(), Diagnostic> {
+    let sides: Vec<Side> = [old, new].into_iter().chain(base).collect();
+    roots(&sides, diags)?;
+    for s in &sides {
+        super::accept::dotnet_reads(s, claims)?;
+    }
+    encryption(&old, base.as_ref(), claims)
+}
+
 /// Checks every root; a note (the ASP.NET 2.0 namespace) goes to `diags`.
-pub fn roots(sides: &[Side], diags: &mut Vec<Diagnostic>) -> Result<(), Diagnostic> {
+fn roots(sides: &[Side], diags: &mut Vec<Diagnostic>) -> Result<(), Diagnostic> {
     for s in sides {
         diags.extend(check_root(s.doc, s.id, s.name)?);
     }
@@ -23,7 +39,7 @@ pub fn roots(sides: &[Side], diags: &mut Vec<Diagnostic>) -> Result<(), Diagnost
 /// Refuses OLD when an encrypted section must be read. Without BASE: one a copy action reads value by
 /// value. With BASE: one that differs from BASE's (the admin changed it, so the 3-way merge would
 /// have to read it); an encrypted section the same in BASE and OLD holds no value to carry.
-pub fn encryption(old: &Side, base: Option<&Side>, claims: &Claims) -> Result<(), Diagnostic> {
+fn encryption(old: &Side, base: Option<&Side>, claims: &Claims) -> Result<(), Diagnostic> {
     if let Some(base) = base {
         return changed_encrypted(old, base);
     }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use roxmltree::{Document, Node, NodeId};
 
-use crate::actions::Claims;
+use crate::actions::{Claims, Externals};
 use crate::config::scopes;
 use crate::diag::{Code, Diagnostic, FileId, Sources};
 use crate::doc::{attr, elements};
@@ -176,4 +176,27 @@ pub fn read(
         }
     }
     out
+}
+
+/// Parses each external file read (a malformed one stops the run, like a malformed input).
+pub fn parse<'e>(
+    files: &'e [External],
+    sources: &Sources,
+) -> Result<Vec<(&'e External, Document<'e>)>, Diagnostic> {
+    files
+        .iter()
+        .map(|e| {
+            Ok((
+                e,
+                crate::doc::parse(&e.text, e.id, &sources.get(e.id).name)?,
+            ))
+        })
+        .collect()
+}
+
+/// The parsed external files by the OLD element and attribute that name them, as actions look them up.
+pub fn index<'a>(docs: &'a [(&External, Document<'a>)]) -> Externals<'a> {
+    docs.iter()
+        .map(|(e, d)| ((e.owner, e.attribute), (e.id, d.root_element())))
+        .collect()
 }

@@ -6,6 +6,7 @@
 
 use roxmltree::Document;
 
+use crate::actions::Side;
 use crate::diag::{Code, Diagnostic, FileId, Sources};
 use crate::doc::parse;
 use crate::migration::Input;
@@ -17,6 +18,18 @@ pub struct Loaded {
     pub id: FileId,
     pub name: String,
     pub decoded: Decoded,
+}
+
+impl Loaded {
+    /// This input as the actions see it, with its parsed tree.
+    pub fn side<'a>(&'a self, doc: &'a Document<'a>) -> Side<'a> {
+        Side {
+            id: self.id,
+            name: &self.name,
+            text: &self.decoded.text,
+            doc,
+        }
+    }
 }
 
 /// Decodes `input` and registers it in `sources`; an encoding error points at the offending byte.

@@ -4,10 +4,8 @@
 //! their insides: each stage is a function of its own module, each rule action a module of
 //! [`crate::actions`]. It never writes a file and never renders: renderers consume the [`Migration`].
 
-use std::collections::HashMap;
-
 use crate::actions::context::{Planned, Shared};
-use crate::actions::{Context, Externals, Side, FINALLY};
+use crate::actions::{Context, FINALLY};
 use crate::diag::{Diagnostic, Sources};
 use crate::rules::Rules;
 
@@ -81,34 +79,20 @@ fn stages(
     // Load (each file registered with its secrets: every later view of it is masked), then parse.
     let old_in = load::decode_input(old, secrets, sources)?;
     let new_in = load::decode_input(new, secrets, sources)?;
-    let old_doc = load::parse_loaded(&old_in)?;
-    let new_doc = load::parse_loaded(&new_in)?;
+    let (old_doc, new_doc) = (load::parse_loaded(&old_in)?, load::parse_loaded(&new_in)?);
     let base_in = base
         .map(|b| load::decode_input(b, secrets, sources))
         .transpose()?;
     let base_doc = base_in.as_ref().map(load::parse_loaded).transpose()?;
-    fn side<'a>(l: &'a load::Loaded, doc: &'a roxmltree::Document<'a>) -> Side<'a> {
-        Side {
-            id: l.id,
-            name: &l.name,
-            text: &l.decoded.text,
-            doc,
-        }
-    }
-    let (old_side, new_side) = (side(&old_in, &old_doc), side(&new_in, &new_doc));
+    let (old_side, new_side) = (old_in.side(&old_doc), new_in.side(&new_doc));
     let base_side = base_in
         .as_ref()
         .zip(base_doc.as_ref())
-        .map(|(l, d)| side(l, d));
+        .map(|(l, d)| l.side(d));
 
-    // Check what every action relies on.
-    let sides: Vec<Side> = [old_side, new_side].into_iter().chain(base_side).collect();
-    check::roots(&sides, diags)?;
+    // Check what every action relies on; ask each what it takes charge of.
     let claims = rules.claims(opts);
-    for s in &sides {
-        accept::dotnet_reads(s, &claims)?;
-    }
-    check::encryption(&old_side, base_side.as_ref(), &claims)?;
+    check::inputs(old_side, new_side, base_side, &claims, diags)?;
 
     // Files OLD's claimed sections point to, loaded like inputs.
     let ext_files = externals::read(
@@ -121,15 +105,8 @@ fn stages(
         sources,
         diags,
     );
-    let mut ext_docs = Vec::new();
-    for e in &ext_files {
-        let name = sources.get(e.id).name.clone();
-        ext_docs.push((e, crate::doc::parse(&e.text, e.id, &name)?));
-    }
-    let ext: Externals = ext_docs
-        .iter()
-        .map(|(e, d)| ((e.owner, e.attribute), (e.id, d.root_element())))
-        .collect::<HashMap<_, _>>();
+    let ext_docs = externals::parse(&ext_files, sources)?;
+    let ext = externals::index(&ext_docs);
 
     // Every action plans its edits in one shared context, in the rule set's order.
     let shared = Shared {
@@ -139,7 +116,27 @@ fn stages(
         claims: &claims,
         opts,
     };
-    let mut cx = Context::new(old_side, new_side, base_side, &ext, shared);
+    let cx = Context::new(old_side, new_side, base_side, &ext, shared);
+    let planned = plan(cx, rules);
+    diags.extend(planned.diags);
+
+    // Splice NEW, then check the result before anyone may write it.
+    let merged_text = finish::splice(&new_in, &planned.edits)?;
+    // The input trees are done with: free them before the output is parsed, to lower the peak.
+    drop((ext_docs, base_doc, old_doc, new_doc));
+    let spliced = finish::Spliced {
+        old: old_in.id,
+        base: base_in.map(|b| b.id),
+        new: new_in,
+        merged_text,
+        changes: planned.changes,
+        decisions: planned.decisions,
+    };
+    spliced.verify(secrets, sources)
+}
+
+/// Lets every rule's action plan in the rule set's order, then the actions that always run last.
+fn plan(mut cx: Context, rules: &Rules) -> Planned {
     for (rule, action) in rules.actions() {
         cx.rule = rule;
         action.plan(&mut cx);
@@ -148,25 +145,5 @@ fn stages(
         cx.rule = Default::default();
         action.plan(&mut cx);
     }
-    let Planned {
-        edits,
-        changes,
-        decisions,
-        diags: planned,
-    } = cx.finish();
-    diags.extend(planned);
-
-    // Splice NEW, then check the result before anyone may write it.
-    let merged_text = finish::splice(&new_in, &edits)?;
-    // The input trees are done with: free them before the output is parsed, to lower the peak.
-    drop((ext_docs, base_doc, old_doc, new_doc));
-    let spliced = finish::Spliced {
-        old: old_in.id,
-        base: base_in.map(|b| b.id),
-        new: new_in,
-        merged_text,
-        changes,
-        decisions,
-    };
-    spliced.verify(secrets, sources)
+    cx.finish()
 }
