@@ -39,16 +39,13 @@ fn line_indent(text: &str, at: usize) -> &str {
     &lead[..n]
 }
 
-/// `node`'s range with the whitespace-only text around it: what XDT's formatting touches.
+/// `node`'s range with the whitespace around it: what XDT's formatting (and a removed line) touches.
 fn with_blanks(text: &str, node: Node) -> Range<usize> {
-    let mut r = node.range();
-    if let Some(p) = node.prev_sibling().filter(|p| is_blank(text, *p)) {
-        r.start = p.range().start;
-    }
-    if let Some(n) = node.next_sibling().filter(|n| is_blank(text, *n)) {
-        r.end = n.range().end;
-    }
-    r
+    let blank = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
+    let r = node.range();
+    let start = text[..r.start].trim_end_matches(blank).len();
+    let end = text.len() - text[r.end..].trim_start_matches(blank).len();
+    start..end
 }
 
 /// What removing `node` takes out: its whole line when it stands alone there, else the node and the
