@@ -8,7 +8,7 @@
 
 use roxmltree::{Attribute, Node};
 
-use super::walk::Step;
+use super::step::Step;
 use super::xpath::{self, XNode};
 use super::XDT_NS;
 use crate::diag::{Code, Diagnostic};
@@ -94,7 +94,7 @@ fn chosen<'t>(s: &mut Step<'_, 't, '_>) -> Result<Vec<Attribute<'t, 't>>, Diagno
                 .collect::<Vec<_>>(),
         );
     }
-    Ok(out.into_iter().map(|i| all[i].clone()).collect())
+    Ok(out.into_iter().map(|i| all[i]).collect())
 }
 
 /// `$(name)` replaced by the target's attribute `name`, else the transform element's.

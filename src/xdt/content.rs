@@ -153,16 +153,30 @@ pub fn copy(text: &str, e: Node, layout: &Layout) -> String {
                 Some(format!("{}{target_indent}{extra}", layout.eol))
             };
             let mut named = x.attributes();
+            // While only removed attributes precede it, an attribute takes the first one's leading
+            // whitespace (`<add xdt:Transform="Insert"⏎ name="…"` becomes `<add name="…"`).
+            let mut first_lead: Option<Range<usize>> = None;
+            let mut kept_any = false;
             for a in &attrs {
                 let name = &text[a.name.clone()];
                 let is_decl = name == "xmlns" || name.starts_with("xmlns:");
                 let attr = if is_decl { None } else { named.next() };
                 if is_decl || attr.is_some_and(|t| t.namespace() == Some(XDT_NS)) {
                     edits.replace(rel(a.lead.start..a.end), "");
+                    if !kept_any && first_lead.is_none() {
+                        first_lead = Some(a.lead.clone());
+                    }
                     continue;
                 }
-                if let Some(new) = relayout(&text[a.lead.clone()]) {
+                let lead = match first_lead.take().filter(|_| !kept_any) {
+                    Some(l) => &text[l],
+                    None => &text[a.lead.clone()],
+                };
+                kept_any = true;
+                if let Some(new) = relayout(lead) {
                     edits.replace(rel(a.lead.clone()), new);
+                } else if lead != &text[a.lead.clone()] {
+                    edits.replace(rel(a.lead.clone()), lead.to_string());
                 }
                 if let (Some((p, l)), Some(t)) = (name.split_once(':'), attr) {
                     let u = t.namespace().unwrap_or("");

@@ -7,7 +7,7 @@
 //! the next (late evaluation), verify the result and assemble a [`Migration`] so the diff and report
 //! renderers work unchanged. It never writes a file and never renders; it does not use `merge`.
 //! Submodules: `args` (attribute value grammar), `xpath` (the XPath subset), `locate` (paths and
-//! locators), `walk` (one element), `verbs` and `attrs` (the verbs), `content` (copied content),
+//! locators), `walk` (one element), `step` (its view and the run's sinks), `verbs` and `attrs` (the verbs), `content` (copied content),
 //! `trace` (offsets back into SOURCE), `report` (the JSON report).
 
 use std::ops::Range;
@@ -19,6 +19,7 @@ mod attrs;
 mod content;
 pub mod locate;
 pub mod report;
+mod step;
 mod trace;
 mod verbs;
 mod walk;
@@ -31,7 +32,8 @@ use crate::migration::{Failure, Input, Migration};
 use crate::secrets::Secrets;
 use crate::text::{decode, encode, Decoded};
 use locate::{element_span, Locator, Transform};
-use walk::{Outcome, Run};
+use step::Run;
+use walk::Outcome;
 
 /// The XDT namespace; any prefix may be bound to it.
 pub const XDT_NS: &str = "http://schemas.microsoft.com/XML-Document-Transform";

@@ -10,10 +10,10 @@ use std::ops::Range;
 use roxmltree::Node;
 
 use super::content::{self, Layout};
-use super::walk::{Step, Verb};
+use super::step::{Step, Verb};
 use super::xpath::{self, XPathError};
 use crate::diag::Code;
-use crate::doc::{is_self_closing, last_child_slot, slot_after, start_tag_end};
+use crate::doc::{is_self_closing, last_child_slot, slot_after, start_tag_end, Slot};
 use crate::edit::{eol_before, indent_before, line_start};
 use crate::migration::ChangeKind;
 
@@ -210,12 +210,36 @@ pub fn insert(s: &mut Step, parent: Node, own: &str) -> Result<(), crate::diag::
     }
 }
 
+/// The slot inside an empty parent of a file written on one line: the copy stays on that line.
+fn one_line_slot(text: &str, parent: Node) -> Slot {
+    let (range, before, after) = if is_self_closing(text, parent) {
+        let name = crate::doc::tag_name(text, parent);
+        let at = crate::doc::after_attributes(text, parent);
+        (
+            at..parent.range().end,
+            ">".to_string(),
+            format!("</{name}>"),
+        )
+    } else {
+        let at = start_tag_end(text, parent);
+        (at..at, String::new(), String::new())
+    };
+    Slot {
+        range,
+        eol: "\n",
+        indent: String::new(),
+        before,
+        after,
+    }
+}
+
 fn append(s: &mut Step, parent: Node, own: &str) {
     let text = s.text;
     let unit = s.run.unit.clone();
-    let last = parent.children().filter(|n| !is_blank(text, *n)).last();
+    let last = parent.children().rfind(|n| !is_blank(text, *n));
     let slot = match last {
         Some(l) => slot_after(text, l, parent, &unit),
+        None if !text.contains('\n') => one_line_slot(text, parent),
         None => last_child_slot(text, parent, &unit),
     };
     let layout = Layout {

@@ -242,13 +242,13 @@ fn matches(n: &XNode, step: &Step) -> bool {
             Test::Comment => x.is_comment(),
             Test::Pi(target) => x
                 .pi()
-                .is_some_and(|pi| target.as_deref().is_none_or(|t| t == pi.target)),
+                .is_some_and(|pi| target.as_deref().map_or(true, |t| t == pi.target)),
             Test::Any { uri } => {
                 !attribute_axis
                     && x.is_element()
                     && uri
                         .as_deref()
-                        .is_none_or(|u| x.tag_name().namespace().unwrap_or("") == u)
+                        .map_or(true, |u| x.tag_name().namespace().unwrap_or("") == u)
             }
             Test::Name { uri, local } => {
                 !attribute_axis
