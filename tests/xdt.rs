@@ -736,7 +736,7 @@ fn every_error_case() {
         (r#"<appSettings><add xdt:Transform="Remove" xdt:Locator="Match(key)" /></appSettings>"#, "E030", "No attribute 'key' exists for the Match Locator"),
         (r#"<appSettings><add key="it's" xdt:Transform="Remove" xdt:Locator="Match(key)" /></appSettings>"#, "E031", "'/configuration/appSettings/add[@key='it's']' has an invalid token."),
         (r#"<appSettings><add xdt:Transform="Remove" xdt:Locator="Condition(a, b)" /></appSettings>"#, "E030", "Condition requires exactly 1 arguments"),
-        (r#"<appSettings><add xdt:Transform="Remove" xdt:Locator="Condition(@key=='A')" /></appSettings>"#, "E031", "'/configuration/appSettings/add[@key=='A']' has an invalid token."),
+        (r#"<appSettings><add xdt:Transform="Remove" xdt:Locator="Condition(@key=='A')" /></appSettings>"#, "E031", "Expression must evaluate to a node-set."),
         (r#"<appSettings><add xdt:Transform="Remove" xdt:Locator="XPath(a, b)" /></appSettings>"#, "E030", "XPath requires exactly 1 arguments"),
         (r#"<appSettings><add xdt:Transform="Remove" xdt:Locator="Condition(following::add)" /></appSettings>"#, "E032", "the following axis is outside the XPath subset wcmigrate evaluates"),
         (r#"<appSettings><add xdt:Transform="Remove" xdt:Locator="Condition(@key=$k)" /></appSettings>"#, "E032", "the variable reference $k is outside the XPath subset wcmigrate evaluates"),
@@ -1124,4 +1124,14 @@ fn cli_json_report_masks_secrets() {
     )
     .success();
     assert!(String::from_utf8_lossy(&shown.get_output().stdout).contains("Hunter2"));
+}
+
+#[test]
+fn secrets_in_match_values_are_masked_in_messages_and_paths() {
+    let tf = t(
+        r#"  <connectionStrings><add connectionString="Server=s;Password=Hunter2" xdt:Transform="Remove" xdt:Locator="Match(connectionString)" /></connectionStrings>"#,
+    );
+    let (_, d) = ok(S, &tf);
+    assert_eq!(codes(&d), ["W230"]);
+    assert!(!d[0].1.contains("Hunter2"), "{}", d[0].1);
 }

@@ -203,6 +203,11 @@ fn stages(
         show: opts.show_secrets,
         removed_root: false,
         executed: 0,
+        hidden: hidden(
+            &tf_doc,
+            &sources.get(tf_id).text,
+            &sources.get(tf_id).secrets,
+        ),
     };
     let no_root = Document::parse(NO_ROOT).expect("a fixed well-formed document");
     let mut current = decoded.text.clone();
@@ -279,6 +284,40 @@ fn stages(
     diags.extend(all);
     let (changes, regions, executed) = (run.changes, run.regions, run.executed);
     Ok(done(current, changes, regions, executed))
+}
+
+/// The secret values at `ranges` of the transform `text`, as written and decoded, longest first. XDT's
+/// own attributes hold locators and verbs, not secrets (`Condition(@key='A')` is no `key=` value).
+fn hidden(doc: &Document, text: &str, ranges: &[Range<usize>]) -> Vec<String> {
+    let xdt_values: Vec<Range<usize>> = doc
+        .descendants()
+        .flat_map(|n| n.attributes())
+        .filter(|a| a.namespace() == Some(XDT_NS))
+        .map(|a| a.range())
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    for r in ranges {
+        if xdt_values
+            .iter()
+            .any(|x| x.start <= r.start && r.end <= x.end)
+        {
+            continue;
+        }
+        let Some(raw) = text.get(r.clone()).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let decoded = raw
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&");
+        out.push(raw.to_string());
+        out.push(decoded);
+    }
+    out.sort_by_key(|h| std::cmp::Reverse(h.len()));
+    out.dedup();
+    out
 }
 
 fn bug(what: &str) -> Diagnostic {

@@ -88,12 +88,27 @@ pub struct Run<'t> {
     pub removed_root: bool,
     /// Transform elements whose verb ran (found what it needed).
     pub executed: usize,
+    /// The transform's secret values (raw and decoded), longest first, masked in messages and paths.
+    pub hidden: Vec<String>,
 }
 
 impl Run<'_> {
     /// Records a diagnostic; under SupressWarnings a warning becomes a note (N330), as XDT logs it as a
     /// message.
+    /// `text` with every secret of the transform masked (paths carry Match values), unless shown.
+    pub fn masked(&self, text: &str) -> String {
+        if self.show {
+            return text.to_string();
+        }
+        let mut out = text.to_string();
+        for h in &self.hidden {
+            out = out.replace(h.as_str(), crate::secrets::MASK);
+        }
+        out
+    }
+
     pub fn push(&mut self, mut d: Diagnostic) {
+        d.message = self.masked(&d.message);
         if self.suppress && d.severity() == Severity::Warning {
             d.message = format!("{} (suppressed by xdt:SupressWarnings)", d.message);
             d.code = Code::XdtSuppressed;
@@ -182,7 +197,7 @@ impl<'d> Step<'_, '_, 'd> {
             rule: "xdt".into(),
             rule_name: self.verb.name().into(),
             kind,
-            path,
+            path: self.run.masked(&path),
             line: 0,
             column: 0,
             span: self.run.trace.range(&span),

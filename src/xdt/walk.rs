@@ -88,7 +88,7 @@ pub fn element<'t, 'd>(
     match result {
         Ok(()) => Outcome::Edits(edits),
         Err(d) => {
-            run.diags.push(d);
+            run.push(d);
             Outcome::Edits(Edits::new())
         }
     }

@@ -442,7 +442,10 @@ impl Parser<'_> {
                     }),
                 }
             }
-            _ => Err(self.invalid()),
+            // .NET's words when a step is expected and an operator or literal stands there.
+            _ => Err(XPathError::Invalid(
+                "Expression must evaluate to a node-set.".into(),
+            )),
         }
     }
 
