@@ -1135,3 +1135,13 @@ fn secrets_in_match_values_are_masked_in_messages_and_paths() {
     assert_eq!(codes(&d), ["W230"]);
     assert!(!d[0].1.contains("Hunter2"), "{}", d[0].1);
 }
+
+#[test]
+fn a_namespace_declaration_between_attributes_stays_when_one_is_removed() {
+    let src = "<configuration><a x=\"1\" xmlns:p=\"urn:p\" y=\"2\" p:z=\"3\"/></configuration>";
+    let tf = t(r#"<a xdt:Transform="RemoveAttributes(y)" />"#);
+    assert_eq!(
+        clean(src, &tf),
+        "<configuration><a x=\"1\" xmlns:p=\"urn:p\" p:z=\"3\"/></configuration>"
+    );
+}

@@ -8,11 +8,13 @@
 
 use roxmltree::{Attribute, Node};
 
+use super::content::raw_attrs;
+use super::locate::qualified;
 use super::step::Step;
 use super::xpath::{self, XNode};
 use super::XDT_NS;
 use crate::diag::{Code, Diagnostic};
-use crate::doc::{after_attributes, quote_of, tag_name, value_range};
+use crate::doc::{after_attributes, quote_of, value_range};
 use crate::edit::escape_attr;
 use crate::migration::ChangeKind;
 
@@ -34,26 +36,15 @@ fn is_xdt(a: &Attribute) -> bool {
     a.namespace() == Some(XDT_NS)
 }
 
-/// An attribute's qualified name as written in `text`.
-fn written_name<'t>(text: &'t str, a: &Attribute) -> &'t str {
-    let raw = &text[a.range()];
-    let end = raw
-        .find(|c: char| c == '=' || c.is_whitespace())
-        .unwrap_or(raw.len());
-    &raw[..end]
-}
-
-/// The whitespace before attribute `i` of `node` (after the previous attribute or the name).
+/// The whitespace before attribute `i` of `node`, from the start tag as written (a namespace
+/// declaration between two attributes is no part of it).
 fn lead(text: &str, node: Node, i: usize) -> std::ops::Range<usize> {
     let start = node.attributes().nth(i).map_or(0, |a| a.range().start);
-    let from = match i {
-        0 => node.range().start + 1 + tag_name(text, node).len(),
-        _ => node
-            .attributes()
-            .nth(i - 1)
-            .map_or(start, |a| a.range().end),
-    };
-    from..start
+    raw_attrs(text, node)
+        .0
+        .into_iter()
+        .find(|r| r.name.start == start)
+        .map_or(start..start, |r| r.lead)
 }
 
 /// What goes before an appended attribute: a new line indented like the others when the element has
@@ -152,7 +143,7 @@ pub fn set(s: &mut Step, targets: &[Node], tokenized: bool) -> Result<(), Diagno
             } else {
                 a.value().to_string()
             };
-            let name = written_name(tf_text, a);
+            let name = qualified(tf_text, a);
             let secret = s
                 .run
                 .secrets
@@ -238,7 +229,7 @@ pub fn remove(s: &mut Step, targets: &[Node]) -> Result<(), Diagnostic> {
                 .is_secret_attribute_of(element, a.name(), |k| t.attribute(k));
             let r = lead(s.text, t, i).start..a.range().end;
             s.edits.replace(r.clone(), "");
-            let path = format!("{}/@{}", s.path, written_name(s.text, &a));
+            let path = format!("{}/@{}", s.path, qualified(s.text, &a));
             s.change(
                 ChangeKind::Removed,
                 path,

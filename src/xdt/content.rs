@@ -26,15 +26,15 @@ pub struct Layout<'l> {
 }
 
 /// One attribute of a start tag as written: the whitespace before it, its name and its whole extent.
-struct RawAttr {
-    lead: Range<usize>,
-    name: Range<usize>,
-    end: usize,
+pub struct RawAttr {
+    pub lead: Range<usize>,
+    pub name: Range<usize>,
+    pub end: usize,
 }
 
 /// Every attribute of `node`'s start tag as written, namespace declarations included (roxmltree does not
 /// list those), and the whitespace before the tag's `>` or `/>`.
-fn raw_attrs(text: &str, node: Node) -> (Vec<RawAttr>, Range<usize>) {
+pub fn raw_attrs(text: &str, node: Node) -> (Vec<RawAttr>, Range<usize>) {
     let b = text.as_bytes();
     let mut i = node.range().start + 1 + tag_name(text, node).len();
     let tag_end = start_tag_end(text, node);

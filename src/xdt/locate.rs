@@ -135,7 +135,7 @@ impl<'t> Locator<'t> {
                 for a in &arguments {
                     let value = e
                         .attributes()
-                        .find(|x| qualified(self.tf.text, x) == *a)
+                        .find(|x| qualified(self.tf.text, x) == a.as_str())
                         .map(|x| x.value());
                     let Some(value) = value else {
                         return Err(self.error(
@@ -310,13 +310,12 @@ impl<'t> Locator<'t> {
 pub const GRAMMAR: &str = "Transform and Locator attributes must contain only a type name, or a type name followed by a list of attributes in parentheses.";
 
 /// An attribute's qualified name as written.
-fn qualified(text: &str, a: &roxmltree::Attribute) -> String {
-    let r = a.range();
-    let raw = &text[r.clone()];
+pub fn qualified<'t>(text: &'t str, a: &roxmltree::Attribute) -> &'t str {
+    let raw = &text[a.range()];
     let end = raw
         .find(|c: char| c == '=' || c.is_whitespace())
         .unwrap_or(raw.len());
-    raw[..end].to_string()
+    &raw[..end]
 }
 
 /// True when some namespace declaration in the transform binds the XDT namespace.

@@ -30,7 +30,7 @@ use crate::doc::{indent_unit, parse};
 use crate::edit::Edits;
 use crate::migration::{Failure, Input, Migration};
 use crate::secrets::Secrets;
-use crate::text::{decode, encode, Decoded};
+use crate::text::{encode, Decoded};
 use locate::{element_span, Locator, Transform};
 use step::Run;
 use walk::Outcome;
@@ -94,31 +94,6 @@ pub fn apply(source: &Input, transform: &Input, opts: &XdtOptions) -> Result<App
     }
 }
 
-/// Decodes an input and registers it with its secrets.
-fn load(
-    input: &Input,
-    secrets: &Secrets,
-    sources: &mut Sources,
-) -> Result<(FileId, Decoded), Diagnostic> {
-    match decode(&input.bytes) {
-        Ok(d) => Ok((sources.add_config(&input.name, d.text.clone(), secrets), d)),
-        Err(e) => {
-            let end = e.offset.min(input.bytes.len());
-            let prefix = String::from_utf8_lossy(&input.bytes[..end]).into_owned();
-            let id = sources.add_config(&input.name, prefix.clone() + "\u{FFFD}", secrets);
-            let mut d = Diagnostic::new(
-                Code::Encoding,
-                format!("{}: {} at byte {}", input.name, e.message, e.offset),
-            )
-            .with_help(e.help);
-            if std::str::from_utf8(&input.bytes[..end]).is_ok() {
-                d = d.with_label(id, prefix.len()..prefix.len() + 3, "here");
-            }
-            Err(d)
-        }
-    }
-}
-
 struct Done {
     source: FileId,
     transform: FileId,
@@ -140,8 +115,12 @@ fn stages(
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Done, Vec<Diagnostic>> {
     let one = |d: Diagnostic| vec![d];
-    let (src_id, decoded) = load(source, &opts.secrets, sources).map_err(one)?;
-    let (tf_id, tf_decoded) = load(transform, &opts.secrets, sources).map_err(one)?;
+    let (src_id, decoded) = sources
+        .add_input(&source.name, &source.bytes, &opts.secrets)
+        .map_err(one)?;
+    let (tf_id, tf_decoded) = sources
+        .add_input(&transform.name, &transform.bytes, &opts.secrets)
+        .map_err(one)?;
     let original = parse(&decoded.text, src_id, &source.name).map_err(one)?;
     let tf_doc = parse(&tf_decoded.text, tf_id, &transform.name).map_err(one)?;
     let tf = Transform {
