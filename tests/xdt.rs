@@ -802,6 +802,9 @@ fn strict_makes_warnings_fail() {
     assert!(run(S, &tf, false).is_ok());
     let d = run(S, &tf, true).unwrap_err();
     assert_eq!(codes(&d), ["E036", "W230"]);
+    // Warnings given before the walk count too.
+    let tf = t("  <xdt:Foo />");
+    assert_eq!(codes(&run(S, &tf, true).unwrap_err()), ["E036", "W234"]);
     // Notes do not count: a suppressed warning passes.
     let tf = t(
         r#"  <system.web><machineKey xdt:Transform="Replace" xdt:SupressWarnings="True" /></system.web>"#,

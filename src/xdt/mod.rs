@@ -247,6 +247,7 @@ fn stages(
     if opts.strict {
         let warnings = all
             .iter()
+            .chain(diags.iter())
             .filter(|d| d.severity() == Severity::Warning)
             .count();
         if warnings > 0 {
