@@ -421,53 +421,59 @@ fn parent_layout(text: &str, parent: Node, unit: &str) -> (String, String, &'sta
 
 /// The slot after the last element child of `parent`, copying that child's indentation and line break.
 pub fn last_child_slot(text: &str, parent: Node, unit: &str) -> Slot {
-    if let Some(last) = elements(parent).last() {
-        let start = last.range().start;
-        if let Some(indent) = indent_before(text, start) {
-            // A new line of its own after the last child's line, ending like that line: the child's
-            // own bytes (its line ending included) stay as they are, and a removal of the child's
-            // whole line (3-way) ends where this insertion starts instead of swallowing it.
-            let end = last.range().end;
-            let rest = &text[end..];
-            if let Some(nl) = rest
-                .find('\n')
-                .filter(|&nl| rest[..nl].trim_end_matches('\r').trim().is_empty())
-            {
-                let eol = if rest[..nl].ends_with('\r') {
-                    "\r\n"
-                } else {
-                    "\n"
-                };
-                let at = end + nl + 1;
-                return Slot {
-                    range: at..at,
-                    eol,
-                    indent: indent.to_string(),
-                    before: indent.to_string(),
-                    after: eol.to_string(),
-                };
-            }
-            let eol = eol_before(text, start);
+    match elements(parent).last() {
+        Some(last) => slot_after(text, last, parent, unit),
+        None => empty_parent_slot(text, parent, unit, false),
+    }
+}
+
+/// The slot just after `last`, a child node of `parent` (an element, or a comment XDT appends after),
+/// copying its indentation and line break; on `last`'s line when it shares that line with other markup.
+pub fn slot_after(text: &str, last: Node, parent: Node, unit: &str) -> Slot {
+    let start = last.range().start;
+    if let Some(indent) = indent_before(text, start) {
+        // A new line of its own after the last child's line, ending like that line: the child's
+        // own bytes (its line ending included) stay as they are, and a removal of the child's
+        // whole line (3-way) ends where this insertion starts instead of swallowing it.
+        let end = last.range().end;
+        let rest = &text[end..];
+        if let Some(nl) = rest
+            .find('\n')
+            .filter(|&nl| rest[..nl].trim_end_matches('\r').trim().is_empty())
+        {
+            let eol = if rest[..nl].ends_with('\r') {
+                "\r\n"
+            } else {
+                "\n"
+            };
+            let at = end + nl + 1;
             return Slot {
-                range: end..end,
+                range: at..at,
                 eol,
                 indent: indent.to_string(),
-                before: format!("{eol}{indent}"),
-                after: String::new(),
+                before: indent.to_string(),
+                after: eol.to_string(),
             };
         }
-        // The last child shares its line with other markup: continue on that line.
-        let at = last.range().end;
-        let (_, indent, eol) = parent_layout(text, parent, unit);
+        let eol = eol_before(text, start);
         return Slot {
-            range: at..at,
+            range: end..end,
             eol,
-            indent,
-            before: String::new(),
+            indent: indent.to_string(),
+            before: format!("{eol}{indent}"),
             after: String::new(),
         };
     }
-    empty_parent_slot(text, parent, unit, false)
+    // The last child shares its line with other markup: continue on that line.
+    let at = last.range().end;
+    let (_, indent, eol) = parent_layout(text, parent, unit);
+    Slot {
+        range: at..at,
+        eol,
+        indent,
+        before: String::new(),
+        after: String::new(),
+    }
 }
 
 /// The slot before the first child of `parent` (for elements .NET wants first, like configSections).

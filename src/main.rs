@@ -33,11 +33,53 @@ enum Command {
     /// Migrate every case under DIR (folders holding old.config and new.config), or listed in a JSON
     /// manifest, in parallel; print a summary or a JSON report.
     Batch(BatchArgs),
+    /// XDT transforms (Web.Release.config and the like), applied without touching other bytes.
+    #[command(subcommand)]
+    Xdt(XdtCommand),
     /// List the rules and diagnostic codes.
     Rules {
         /// Rules file to list instead of the built-in set.
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum XdtCommand {
+    /// Apply TRANSFORM to SOURCE as Microsoft's XDT would, changing only the bytes the transforms
+    /// touch; print the diff (dry run) or write the result.
+    Apply {
+        /// The web.config (or app.config) to transform.
+        source: PathBuf,
+        /// The transform, e.g. Web.Release.config.
+        transform: PathBuf,
+        /// Write the result here (atomically).
+        #[arg(short = 'o', long = "output", value_name = "OUT", conflicts_with_all = ["in_place", "check"])]
+        output: Option<PathBuf>,
+        /// Rewrite SOURCE (atomically), keeping the original as SOURCE.bak.
+        #[arg(long, conflicts_with = "check")]
+        in_place: bool,
+        /// With --in-place: overwrite an existing SOURCE.bak.
+        #[arg(long, requires = "in_place")]
+        force: bool,
+        /// Write nothing; exit 1 when the transform would change SOURCE.
+        #[arg(long)]
+        check: bool,
+        /// Warnings fail the run (exit 2, nothing written), as Octopus Deploy does by default.
+        #[arg(long)]
+        strict: bool,
+        /// Output format: a unified diff on stdout and diagnostics on stderr, or one JSON report on stdout.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Print secret values (passwords, keys, connection strings) instead of ***.
+        #[arg(long)]
+        show_secrets: bool,
+        /// Colour diagnostics: auto = only on a terminal and without NO_COLOR.
+        #[arg(long, value_enum, default_value_t = Color::Auto)]
+        color: Color,
+        /// Refuse inputs larger than this many bytes.
+        #[arg(long, value_name = "BYTES", default_value_t = batch::DEFAULT_MAX_SIZE)]
+        max_size: u64,
     },
 }
 
@@ -184,6 +226,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Merge(args) => merge(&args),
         Command::Batch(args) => run_batch(&args),
+        Command::Xdt(cmd) => xdt(&cmd),
         Command::Rules { rules } => list_rules(rules.as_deref()),
     }
 }
@@ -317,6 +360,123 @@ fn merge(args: &MergeArgs) -> ExitCode {
         }
     }
     if args.check && m.changed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `wcmigrate xdt apply`: merge's conventions (diff on stdout, diagnostics on stderr, atomic writes,
+/// exit 0 / 1 with --check / 2 on an error, when nothing is written).
+fn xdt(cmd: &XdtCommand) -> ExitCode {
+    let XdtCommand::Apply {
+        source,
+        transform,
+        output,
+        in_place,
+        force,
+        check,
+        strict,
+        format,
+        show_secrets,
+        color,
+        max_size,
+    } = cmd;
+    let style = HumanStyle {
+        color: color_enabled(*color),
+        show_secrets: *show_secrets,
+    };
+    let pre = Sources::default();
+    let mut read = Vec::new();
+    for p in [source, transform] {
+        match read_file(p, *max_size, Reach::Any) {
+            Ok(r) => read.push(r),
+            Err(d) => return fail(&[d], &pre, style, *format),
+        }
+    }
+    if let Some(out) = output {
+        let named: Vec<(&str, &Path, Option<FileKey>)> =
+            [("SOURCE", source), ("TRANSFORM", transform)]
+                .into_iter()
+                .zip(&read)
+                .map(|((what, path), (_, meta))| (what, path.as_path(), FileKey::of(path, meta)))
+                .collect();
+        if let Err(d) = refuse_output_over(out, &named, "SOURCE") {
+            return fail(&[d], &pre, style, *format);
+        }
+    }
+    let source_key = FileKey::of(source, &read[0].1);
+    let mode = Mode::narrowest(read.iter().map(|(_, meta)| Mode::of(meta)));
+    let inputs: Vec<_> = read.into_iter().map(|(input, _)| input).collect();
+    let opts = wcmigrate::xdt::XdtOptions {
+        show_secrets: *show_secrets,
+        strict: *strict,
+        ..Default::default()
+    };
+    let applied = match wcmigrate::xdt::apply(&inputs[0], &inputs[1], &opts) {
+        Ok(a) => a,
+        Err(f) => return fail(&f.diagnostics, &f.sources, style, *format),
+    };
+    let m = &applied.migration;
+    let rendered = diff::unified(m, *show_secrets);
+    let mut diags = m.diagnostics.clone();
+    diags.extend(rendered.notes(m));
+    let original = &inputs[0].bytes;
+    let mut wrote: Option<&Path> = None;
+    let mut write_err = None;
+    if let Some(out) = output {
+        if !unchanged_on_disk(source, original) {
+            write_err = Some(input_changed(source));
+        } else if let Err(e) = write_atomic(out, &m.output, mode) {
+            write_err = Some(write_failed(out, e));
+        } else {
+            wrote = Some(out);
+        }
+    } else if *in_place && m.changed() {
+        let replaced = match &source_key {
+            Some(key) => replace_in_place(source, key, original, &m.output, *force),
+            None => Err(InPlaceError::Changed),
+        };
+        match replaced {
+            Ok(_) => wrote = Some(source),
+            Err(e) => write_err = Some(in_place_failed(source, e)),
+        }
+    }
+    if let Some(e) = write_err {
+        diags.insert(0, e);
+        return fail(&diags, &m.sources, style, *format);
+    }
+    match format {
+        Format::Json => {
+            let r = wcmigrate::xdt::report::report(&applied, &diags, &rendered);
+            let mut out = std::io::stdout().lock();
+            let _ = serde_json::to_writer_pretty(&mut out, &r);
+            let _ = writeln!(out);
+        }
+        Format::Human => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(rendered.text.as_bytes());
+            let _ = out.flush();
+            eprint!("{}", render_human(&diags, &m.sources, style));
+            let count = |s| diags.iter().filter(|d| d.severity() == s).count();
+            let what = match (wrote, m.changed(), *check) {
+                (_, false, _) => "the transform changes nothing".to_string(),
+                (_, true, true) => "SOURCE would change (--check)".to_string(),
+                (Some(p), true, _) => format!("wrote {}", p.display()),
+                (None, true, _) => {
+                    "dry run: nothing written (use -o OUT or --in-place)".to_string()
+                }
+            };
+            eprintln!(
+                "wcmigrate: xdt: {} transforms applied, {} changes, {} warnings, {} notes; {what}",
+                applied.executed,
+                m.changes.len(),
+                count(wcmigrate::diag::Severity::Warning),
+                count(wcmigrate::diag::Severity::Note),
+            );
+        }
+    }
+    if *check && m.changed() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -460,9 +620,6 @@ fn refuse_output_over_input(
     args: &MergeArgs,
     read: &[(wcmigrate::Input, std::fs::Metadata)],
 ) -> Result<(), Diagnostic> {
-    let Some(out_key) = FileKey::at(out) else {
-        return Ok(()); // nothing there yet: not an input
-    };
     let mut named: Vec<(&str, &Path, Option<FileKey>)> = [("OLD", &args.old), ("NEW", &args.new)]
         .into_iter()
         .chain(args.base.as_ref().map(|b| ("BASE", b)))
@@ -472,24 +629,36 @@ fn refuse_output_over_input(
     if let Some(rules) = &args.engine.rules {
         named.push(("the --rules file", rules, FileKey::at(rules)));
     }
-    let Some((what, path, _)) = named
-        .into_iter()
-        .find(|(_, _, k)| k.as_ref() == Some(&out_key))
-    else {
+    refuse_output_over(out, &named, "NEW")
+}
+
+/// E015 when `out` is one of the `named` files read (same device and inode, or path); `rewritten`
+/// names the input `--in-place` rewrites, for the help.
+fn refuse_output_over(
+    out: &Path,
+    named: &[(&str, &Path, Option<FileKey>)],
+    rewritten: &str,
+) -> Result<(), Diagnostic> {
+    let Some(out_key) = FileKey::at(out) else {
+        return Ok(()); // nothing there yet: not an input
+    };
+    let Some((what, path, _)) = named.iter().find(|(_, _, k)| k.as_ref() == Some(&out_key)) else {
         return Ok(());
     };
     let d = Diagnostic::new(
         Code::OutputIsInput,
         format!(
-            "-o {} is {what} ({}): writing the merged file there would destroy it; nothing was written",
+            "-o {} is {what} ({}): writing the result there would destroy it; nothing was written",
             out.display(),
             path.display()
         ),
     );
-    Err(if what == "NEW" {
-        d.with_help("to rewrite NEW itself, use --in-place: it keeps the original as NEW.bak")
+    Err(if *what == rewritten {
+        d.with_help(format!(
+            "to rewrite {rewritten} itself, use --in-place: it keeps the original as {rewritten}.bak"
+        ))
     } else {
-        d.with_help("write the merged file to a path of its own, e.g. -o merged.config")
+        d.with_help("write the result to a path of its own, e.g. -o merged.config")
     })
 }
 

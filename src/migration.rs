@@ -74,6 +74,8 @@ pub enum Prefer {
 pub enum ChangeKind {
     Replaced,
     Inserted,
+    /// An element or attribute taken out (XDT's Remove, RemoveAll, RemoveAttributes, CommentOut).
+    Removed,
 }
 
 /// One decision that changed NEW.

@@ -65,6 +65,13 @@ codes! {
     CaseTimeout = "E018", "case-timeout", Error, "A batch case ran longer than --case-timeout; it was abandoned and nothing was written for it.";
     RefusedByDotnet = "E020", "refused-by-dotnet", Error, "An input holds what .NET's configuration reader refuses: an invalid character reference, XML 1.1, a second byte-order mark, or xmlns on a section.";
     Unencodable = "E021", "unencodable", Error, "NEW's encoding cannot hold a character carried into a name, CDATA, comment or processing instruction.";
+    XdtInvalidAttribute = "E030", "xdt-invalid-attribute", Error, "An xdt:Transform, xdt:Locator or xdt:SupressWarnings value XDT rejects: bad syntax, unknown name, wrong arguments.";
+    XdtBadXpath = "E031", "xdt-bad-xpath", Error, "An XPath a locator builds or a transform names is not valid XPath 1.0, or not a node-set (XDT rejects it too).";
+    XdtUnsupportedXpath = "E032", "xdt-unsupported-xpath", Error, "An XPath uses a construct outside the subset wcmigrate evaluates (variables, following/preceding axes, id(), lang()).";
+    XdtMissingTarget = "E033", "xdt-missing-target", Error, "An Insert-type transform found no parent to insert into, or no sibling to insert next to.";
+    XdtTransformFailed = "E034", "xdt-transform-failed", Error, "A transform XDT fails on: Insert on the root, an unknown $(token), a non-element target, a comment that cannot hold the element.";
+    XdtUnsupported = "E035", "xdt-unsupported", Error, "The transform needs what wcmigrate deliberately does not do: xdt:Import of .NET assemblies.";
+    XdtStrict = "E036", "xdt-strict", Error, "--strict: the transform gave warnings, so nothing was written.";
     DuplicateKey = "W201", "duplicate-key", Warning, "A key or setting is defined twice; the later one wins, as in .NET.";
     ExternalMissing = "W202", "external-file-missing", Warning, "A section kept in another file (file= or configSource=) could not be read.";
     NearMissName = "W203", "near-miss-name", Warning, "An OLD key or setting name is one or two letters away from a known one.";
@@ -76,6 +83,12 @@ codes! {
     Conflict = "W209", "conflict", Warning, "3-way: OLD and NEW changed the same thing differently; one side was chosen.";
     ChangedButRemoved = "W210", "changed-but-removed", Warning, "3-way: the admin changed a key or setting the new version removed; the admin's value was carried.";
     BaseEqualsNew = "W211", "base-equals-new", Warning, "BASE is byte-identical to NEW: every difference from OLD is treated as the admin's change.";
+    XdtNoMatch = "W230", "xdt-no-match", Warning, "A transform matched no element (or only elements an earlier transform changed or removed); it did nothing.";
+    XdtMultipleTargets = "W231", "xdt-multiple-targets", Warning, "Replace or Remove matched several elements and acted on the first only.";
+    XdtIgnoredArguments = "W232", "xdt-ignored-arguments", Warning, "A transform that takes no arguments was given some; they were ignored.";
+    XdtNoAttributes = "W233", "xdt-no-attributes", Warning, "A SetAttributes/RemoveAttributes argument matched no attribute, or nothing was set or removed.";
+    XdtUnknownElement = "W234", "xdt-unknown-element", Warning, "The transform holds an element in the XDT namespace XDT does not know; it was ignored.";
+    XdtNoRoot = "W235", "xdt-no-root", Warning, "The transform removed the root element: the result is not a usable config.";
     Inserted = "N301", "inserted", Note, "A key, setting or section only in OLD was added to NEW.";
     RemovedInOld = "N302", "removed-in-old", Note, "OLD removes (<remove>/<clear/>) a key that NEW defines; NEW's value stays.";
     Review = "N303", "review-difference", Note, "OLD differs from NEW outside the migrated sections: review it, it was not applied.";
@@ -89,6 +102,8 @@ codes! {
     KeptNew = "N311", "kept-new", Note, "3-way: OLD and NEW made the same change; NEW's text stands.";
     DefaultUpdated = "N312", "default-updated", Note, "3-way: the admin left a key or setting at the old default and the new version changed it; NEW's value stands.";
     RemovedByVendor = "N313", "removed-by-vendor", Note, "3-way: the new version removed a key or setting the admin had left at the old default; it stays removed.";
+    XdtSuppressed = "N330", "xdt-suppressed", Note, "A warning an element's xdt:SupressWarnings=\"true\" turned into a note.";
+    XdtNoNamespace = "N331", "xdt-no-namespace", Note, "The transform declares no XDT namespace, so it holds no transforms; nothing was applied.";
 }
 
 impl fmt::Display for Code {

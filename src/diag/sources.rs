@@ -1,13 +1,15 @@
 //! The files diagnostics point into ([`Sources`]) with their secret ranges, and byte offset <->
-//! line/column conversion. A config is registered with its secrets found at once ([`Sources::add_config`]),
-//! so no later stage can show it unmasked. It must not render anything or decide what is secret.
+//! line/column conversion. A config is registered with its secrets found at once ([`Sources::add_config`],
+//! [`Sources::add_input`] from its bytes), so no later stage can show it unmasked. It must not render anything or decide what is secret.
 
 use std::ops::Range;
 use std::sync::OnceLock;
 
 use serde::Serialize;
 
+use super::{Code, Diagnostic};
 use crate::secrets::Secrets;
+use crate::text::{decode, Decoded};
 
 /// Which file a span points into, as an index in [`Sources`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -49,6 +51,35 @@ impl Sources {
         let text = text.into();
         let found = secrets.scan(&text);
         self.push(name.into(), text, found)
+    }
+
+    /// Decodes a config file's bytes and registers it ([`Sources::add_config`]): the door for every
+    /// input, merge's and xdt's. On an encoding error the readable part is registered, so the
+    /// diagnostic's label lands on the offending byte.
+    pub fn add_input(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        secrets: &Secrets,
+    ) -> Result<(FileId, Decoded), Diagnostic> {
+        match decode(bytes) {
+            Ok(d) => Ok((self.add_config(name, d.text.clone(), secrets), d)),
+            Err(e) => {
+                let end = e.offset.min(bytes.len());
+                let prefix = String::from_utf8_lossy(&bytes[..end]).into_owned();
+                let valid_prefix = std::str::from_utf8(&bytes[..end]).is_ok();
+                let id = self.add_config(name, prefix.clone() + "\u{FFFD}", secrets);
+                let mut d = Diagnostic::new(
+                    Code::Encoding,
+                    format!("{name}: {} at byte {}", e.message, e.offset),
+                )
+                .with_help(e.help);
+                if valid_prefix {
+                    d = d.with_label(id, prefix.len()..prefix.len() + 3, "here");
+                }
+                Err(d)
+            }
+        }
     }
 
     fn push(&mut self, name: String, text: String, secrets: Vec<Range<usize>>) -> FileId {

@@ -7,11 +7,11 @@
 use roxmltree::Document;
 
 use crate::actions::Side;
-use crate::diag::{Code, Diagnostic, FileId, Sources};
+use crate::diag::{Diagnostic, FileId, Sources};
 use crate::doc::parse;
 use crate::migration::Input;
 use crate::secrets::Secrets;
-use crate::text::{decode, Decoded};
+use crate::text::Decoded;
 
 /// One decoded input and its id in the sources.
 pub struct Loaded {
@@ -38,32 +38,12 @@ pub fn decode_input(
     secrets: &Secrets,
     sources: &mut Sources,
 ) -> Result<Loaded, Diagnostic> {
-    match decode(&input.bytes) {
-        Ok(d) => {
-            let id = sources.add_config(&input.name, d.text.clone(), secrets);
-            Ok(Loaded {
-                id,
-                name: input.name.clone(),
-                decoded: d,
-            })
-        }
-        Err(e) => {
-            // Show the valid prefix so the label lands on the offending byte.
-            let end = e.offset.min(input.bytes.len());
-            let prefix = String::from_utf8_lossy(&input.bytes[..end]).into_owned();
-            let valid_prefix = std::str::from_utf8(&input.bytes[..end]).is_ok();
-            let id = sources.add_config(&input.name, prefix.clone() + "\u{FFFD}", secrets);
-            let mut d = Diagnostic::new(
-                Code::Encoding,
-                format!("{}: {} at byte {}", input.name, e.message, e.offset),
-            )
-            .with_help(e.help);
-            if valid_prefix {
-                d = d.with_label(id, prefix.len()..prefix.len() + 3, "here");
-            }
-            Err(d)
-        }
-    }
+    let (id, decoded) = sources.add_input(&input.name, &input.bytes, secrets)?;
+    Ok(Loaded {
+        id,
+        name: input.name.clone(),
+        decoded,
+    })
 }
 
 /// Parses a loaded text.
