@@ -242,6 +242,8 @@ pub fn replace_in_place(
     };
     let bak_tmp = prepare(read)?;
     let out_tmp = prepare(bytes)?;
+    // Windows cannot rename over a file that is open: let go of NEW before it is replaced.
+    drop(original);
     // A last look: nothing renamed another file (or a link) into place while the copies were made.
     let same = fs::symlink_metadata(path)
         .is_ok_and(|m| !m.file_type().is_symlink() && FileKey::of(path, &m).as_ref() == Some(key));
