@@ -65,10 +65,32 @@ impl TElem {
         s
     }
 
-    fn write(&self, out: &mut String, parent_ns: Option<&str>, depth: usize, eol: &str) {
-        let indent = "  ".repeat(depth);
+    /// Namespace URIs of the built (not copied) elements, in document order.
+    fn namespaces(&self, out: &mut Vec<String>) {
+        if self.raw.is_some() {
+            return;
+        }
+        if let Some(ns) = &self.ns {
+            if !out.contains(ns) {
+                out.push(ns.clone());
+            }
+        }
+        for c in &self.children {
+            c.namespaces(out);
+        }
+    }
+
+    fn write(&self, out: &mut String, w: &Writer, parent_ns: Option<&str>, depth: usize) {
+        let (indent, eol) = ("  ".repeat(depth), w.eol);
+        // In prefix mode no default namespace is ever declared on a built element.
+        let scope = if w.prefixed.is_empty() {
+            self.ns.as_deref()
+        } else {
+            None
+        };
         let xmlns = match self.ns.as_deref() {
             ns if ns == parent_ns => String::new(),
+            Some(_) if !w.prefixed.is_empty() && self.raw.is_none() => String::new(),
             Some(ns) => format!(" xmlns=\"{}\"", escape_attr(ns, '"')),
             None => " xmlns=\"\"".to_string(),
         };
@@ -91,10 +113,21 @@ impl TElem {
             out.push_str(eol);
             return;
         }
+        let name = match self
+            .ns
+            .as_ref()
+            .and_then(|ns| w.prefixed.iter().position(|p| p == ns))
+        {
+            Some(i) => format!("n{}:{}", i + 1, self.name),
+            None => self.name.clone(),
+        };
         out.push('<');
-        out.push_str(&self.name);
+        out.push_str(&name);
         if depth == 0 {
             out.push_str(&format!(" xmlns:xdt=\"{XDT_NS}\""));
+            for (i, ns) in w.prefixed.iter().enumerate() {
+                out.push_str(&format!(" xmlns:n{}=\"{}\"", i + 1, escape_attr(ns, '"')));
+            }
         }
         out.push_str(&xmlns);
         out.push_str(&self.xdt_attrs());
@@ -109,16 +142,29 @@ impl TElem {
         out.push('>');
         out.push_str(eol);
         for c in &self.children {
-            c.write(out, self.ns.as_deref(), depth + 1, eol);
+            c.write(out, w, scope, depth + 1);
         }
         out.push_str(&indent);
-        out.push_str(&format!("</{}>{eol}", self.name));
+        out.push_str(&format!("</{name}>{eol}"));
     }
+}
+
+/// How the document is written: line ends, and the namespaces written with prefixes (`n1:`, ...),
+/// used when the transform names elements of two namespaces or more: XDT resolves a whole path with
+/// the innermost element's table, where an outer default namespace would no longer mean its URI.
+struct Writer<'e> {
+    eol: &'e str,
+    prefixed: Vec<String>,
 }
 
 /// The whole transform, `root` being the source's root element.
 pub fn document(root: &TElem, eol: &str) -> String {
     let mut out = format!("<?xml version=\"1.0\" encoding=\"utf-8\"?>{eol}");
-    root.write(&mut out, None, 0, eol);
+    let mut prefixed = Vec::new();
+    root.namespaces(&mut prefixed);
+    if prefixed.len() < 2 {
+        prefixed.clear();
+    }
+    root.write(&mut out, &Writer { eol, prefixed }, None, 0);
     out
 }
