@@ -111,8 +111,8 @@ fn elements_added_in_place_removed_and_texts_replaced() {
     let base = "<configuration>\n  <system.webServer>\n    <staticContent>\n      <mimeMap fileExtension=\".a\" mimeType=\"x/a\" />\n      <mimeMap fileExtension=\".c\" mimeType=\"x/c\" />\n    </staticContent>\n    <modules><add name=\"M1\" /><add name=\"M2\" /></modules>\n  </system.webServer>\n  <applicationSettings><s><setting name=\"U\" serializeAs=\"String\"><value>http://a</value></setting></s></applicationSettings>\n</configuration>\n";
     let old = "<configuration>\n  <system.webServer>\n    <staticContent>\n      <clear />\n      <mimeMap fileExtension=\".a\" mimeType=\"x/a\" />\n      <mimeMap fileExtension=\".b\" mimeType=\"x/b\" />\n      <mimeMap fileExtension=\".c\" mimeType=\"x/c\" />\n    </staticContent>\n    <modules><add name=\"M2\" /></modules>\n  </system.webServer>\n  <applicationSettings><s><setting name=\"U\" serializeAs=\"String\"><value>https://b</value></setting></s></applicationSettings>\n</configuration>\n";
     let t = round_trip(base, old);
-    assert!(t.contains("InsertBefore(/configuration/system.webServer/staticContent/mimeMap[@fileExtension='.a'])"), "{t}");
-    assert!(t.contains("InsertAfter(/configuration/system.webServer/staticContent/mimeMap[@fileExtension='.a'])"), "{t}");
+    assert!(t.contains("InsertBefore((/configuration/system.webServer/staticContent/mimeMap[@fileExtension='.a'] | /configuration/system.webServer/staticContent/*[1])[last()])"), "{t}");
+    assert!(t.contains("InsertAfter((/configuration/system.webServer/staticContent/mimeMap[@fileExtension='.a'] | /configuration/system.webServer/staticContent/*[last()])[1])"), "{t}");
     assert!(
         t.contains(r#"<add xdt:Locator="Match(name)" xdt:Transform="Remove" name="M1" />"#),
         "{t}"

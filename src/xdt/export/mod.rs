@@ -508,6 +508,12 @@ impl Walk<'_, '_> {
                             let p = child_path(epath, o, n);
                             let loc = locator::locate(identity, &cur, j, &p);
                             let xp = format!("{abs}/{}{}", locator::step(n), loc.predicate());
+                            // A newer vendor file may lack the neighbour: then the parent's last
+                            // (first) child stands in, so the insert still lands, at the end (start).
+                            let xp = match v {
+                                "InsertAfter" => format!("({xp} | {abs}/*[last()])[1]"),
+                                _ => format!("({xp} | {abs}/*[1])[last()]"),
+                            };
                             (
                                 format!("{v}({})", locator::argument(&xp)),
                                 j + usize::from(v == "InsertAfter"),
