@@ -477,8 +477,26 @@ impl Identity {
         self.build(node, path, true)
     }
 
-    fn build(&self, node: Node, path: &str, folded: bool) -> String {
-        let name = node.tag_name().name();
+    /// The parts of `node`'s identity present on it, as written: (child element name for a
+    /// `child@attr` part, attribute name, value). What an XPath predicate locating the node names.
+    pub fn parts_of<'a>(
+        &self,
+        node: Node<'a, '_>,
+        path: &str,
+    ) -> Vec<(Option<String>, String, &'a str)> {
+        self.parts(node, path)
+            .into_iter()
+            .filter_map(|p| {
+                Some((
+                    p.child.map(String::from),
+                    p.attr.to_string(),
+                    p.value(node)?,
+                ))
+            })
+            .collect()
+    }
+
+    fn parts<'s>(&'s self, node: Node, path: &str) -> Vec<Part<'s>> {
         let suffix_of = |p: &str| {
             path.ends_with(p)
                 && (path.len() == p.len() || path.as_bytes()[path.len() - p.len() - 1] == b'/')
@@ -489,14 +507,19 @@ impl Identity {
             .iter()
             .find(|(p, _)| suffix_of(p))
             .map(|(_, parts)| parts.iter().filter_map(|p| Part::of(p).ok()).collect());
-        let parts: Vec<Part> = listed.unwrap_or_else(|| {
+        listed.unwrap_or_else(|| {
             self.attributes
                 .iter()
                 .filter_map(|p| Part::of(p).ok())
                 .find(|p| p.value(node).is_some())
                 .into_iter()
                 .collect()
-        });
+        })
+    }
+
+    fn build(&self, node: Node, path: &str, folded: bool) -> String {
+        let name = node.tag_name().name();
+        let parts = self.parts(node, path);
         let mut out = name.to_string();
         for part in parts {
             if let Some(v) = part.value(node) {

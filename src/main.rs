@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+mod diff_cli;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use wcmigrate::batch::{
     self, check_base, read_file, read_text, vdir_overrides, PendingFile, Reach, ReportWriter,
@@ -36,6 +38,9 @@ enum Command {
     /// XDT transforms (Web.Release.config and the like), applied without touching other bytes.
     #[command(subcommand)]
     Xdt(XdtCommand),
+    /// The admin's customizations of BASE (the pristine file) in OLD, by identity; --format xdt writes
+    /// them as a transform that re-applies them.
+    Diff(diff_cli::DiffArgs),
     /// List the rules and diagnostic codes.
     Rules {
         /// Rules file to list instead of the built-in set.
@@ -129,6 +134,10 @@ struct MergeArgs {
     /// Output format: a unified diff on stdout and diagnostics on stderr, or one JSON report on stdout.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Also write the migration as an XDT transform that turns NEW into the merged file (atomically;
+    /// it holds real values, secrets included).
+    #[arg(long, value_name = "FILE")]
+    emit_xdt: Option<PathBuf>,
     #[command(flatten)]
     engine: EngineArgs,
 }
@@ -227,6 +236,7 @@ fn main() -> ExitCode {
         Command::Merge(args) => merge(&args),
         Command::Batch(args) => run_batch(&args),
         Command::Xdt(cmd) => xdt(&cmd),
+        Command::Diff(args) => diff_cli::diff(&args),
         Command::Rules { rules } => list_rules(rules.as_deref()),
     }
 }
@@ -336,6 +346,9 @@ fn merge(args: &MergeArgs) -> ExitCode {
             Ok(_) => wrote = Some(args.new.clone()),
             Err(e) => write_err = Some(in_place_failed(&args.new, e)),
         }
+    }
+    if let (None, Some(file)) = (&write_err, &args.emit_xdt) {
+        write_err = diff_cli::emit_xdt(file, &inputs[1], &m, &rules, mode).err();
     }
     if let Some(e) = write_err {
         diags.insert(0, e);

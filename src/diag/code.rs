@@ -72,6 +72,7 @@ codes! {
     XdtTransformFailed = "E034", "xdt-transform-failed", Error, "A transform XDT fails on: Insert on the root, an unknown $(token), a non-element target, a comment that cannot hold the element.";
     XdtUnsupported = "E035", "xdt-unsupported", Error, "The transform needs what wcmigrate deliberately does not do: xdt:Import of .NET assemblies.";
     XdtStrict = "E036", "xdt-strict", Error, "--strict: the transform gave warnings, so nothing was written.";
+    DiffRootsDiffer = "E037", "diff-roots-differ", Error, "diff: BASE and OLD have different root elements, so no customization can be told apart.";
     DuplicateKey = "W201", "duplicate-key", Warning, "A key or setting is defined twice; the later one wins, as in .NET.";
     ExternalMissing = "W202", "external-file-missing", Warning, "A section kept in another file (file= or configSource=) could not be read.";
     NearMissName = "W203", "near-miss-name", Warning, "An OLD key or setting name is one or two letters away from a known one.";
@@ -89,6 +90,7 @@ codes! {
     XdtNoAttributes = "W233", "xdt-no-attributes", Warning, "A SetAttributes/RemoveAttributes argument matched no attribute, or nothing was set or removed.";
     XdtUnknownElement = "W234", "xdt-unknown-element", Warning, "The transform holds an element in the XDT namespace XDT does not know; it was ignored.";
     XdtNoRoot = "W235", "xdt-no-root", Warning, "The transform removed the root element: the result is not a usable config.";
+    XdtNotExpressible = "W236", "xdt-not-expressible", Warning, "A customization XDT cannot express (a prefixed attribute, the root's text, attributes both set and removed on the root) was left out of the exported transform.";
     Inserted = "N301", "inserted", Note, "A key, setting or section only in OLD was added to NEW.";
     RemovedInOld = "N302", "removed-in-old", Note, "OLD removes (<remove>/<clear/>) a key that NEW defines; NEW's value stays.";
     Review = "N303", "review-difference", Note, "OLD differs from NEW outside the migrated sections: review it, it was not applied.";
@@ -104,6 +106,7 @@ codes! {
     RemovedByVendor = "N313", "removed-by-vendor", Note, "3-way: the new version removed a key or setting the admin had left at the old default; it stays removed.";
     XdtSuppressed = "N330", "xdt-suppressed", Note, "A warning an element's xdt:SupressWarnings=\"true\" turned into a note.";
     XdtNoNamespace = "N331", "xdt-no-namespace", Note, "The transform declares no XDT namespace, so it holds no transforms; nothing was applied.";
+    Customization = "N332", "customization", Note, "diff: a change the admin made to BASE (an attribute, element or text), with where it is in BASE and OLD.";
 }
 
 impl fmt::Display for Code {

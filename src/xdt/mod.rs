@@ -17,6 +17,7 @@ use roxmltree::{Document, Node};
 pub mod args;
 mod attrs;
 mod content;
+pub mod export;
 pub mod locate;
 pub mod report;
 mod step;
