@@ -307,7 +307,8 @@ fn merge(args: &MergeArgs) -> ExitCode {
         Some(Ok(w)) => w,
         None => None,
     };
-    if let Some(out) = &args.output {
+    // -o and --emit-xdt never write over a file this run reads.
+    for out in args.output.iter().chain(&args.emit_xdt) {
         if let Err(d) = refuse_output_over_input(out, args, &read) {
             return fail(&[d], &pre, style, args.format);
         }

@@ -566,3 +566,30 @@ fn cli_merge_emit_xdt_writes_the_migration_as_a_transform() {
         .success();
     assert_eq!(fs::read(&applied).unwrap(), fs::read(&merged).unwrap());
 }
+
+#[test]
+fn emit_xdt_never_writes_over_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = "<configuration>\n  <appSettings>\n    <add key=\"A\" value=\"1\" />\n  </appSettings>\n</configuration>\n";
+    let new = "<configuration>\n  <appSettings>\n    <add key=\"A\" value=\"\" />\n  </appSettings>\n</configuration>\n";
+    std::fs::write(dir.path().join("old.config"), old).unwrap();
+    std::fs::write(dir.path().join("new.config"), new).unwrap();
+    for target in ["old.config", "new.config"] {
+        let o = assert_cmd::Command::cargo_bin("wcmigrate")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["merge", "old.config", "new.config", "--emit-xdt", target])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{target}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("E015"));
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("old.config")).unwrap(),
+        old
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("new.config")).unwrap(),
+        new
+    );
+}
