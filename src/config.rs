@@ -547,12 +547,17 @@ impl Identity {
     }
 }
 
-/// The trimmed text of an element without element children (`None` when it has some).
+/// The trimmed text of an element without element children (`None` when it has some); comments and
+/// processing instructions inside it are not its text.
 pub fn leaf_text<'a>(n: Node<'a, '_>) -> Option<std::borrow::Cow<'a, str>> {
     if elements(n).next().is_some() {
         return None;
     }
-    let mut texts = n.children().filter_map(|c| c.text());
+    // Character data only: a comment's text is not the element's (roxmltree gives both by `text()`).
+    let mut texts = n
+        .children()
+        .filter(|c| c.is_text())
+        .filter_map(|c| c.text());
     Some(match (texts.next(), texts.next()) {
         (None, _) => "".into(),
         // The usual case, one text node: borrowed, no allocation.

@@ -675,3 +675,18 @@ fn an_encrypted_copied_section_stops_a_2way_merge_but_not_an_unchanged_3way_one(
         "the same in BASE and OLD: NEW's"
     );
 }
+
+/// Real case (JabbR): an element holding only a comment. The comment is not the element's text, so a
+/// comment edited by the admin is no text change to carry, and nothing is decided about it.
+#[test]
+fn a_comment_inside_an_element_is_not_its_text() {
+    let base = "<configuration>\n  <system.web>\n    <machineKey><!-- generated on install --></machineKey>\n  </system.web>\n</configuration>\n";
+    let old = base.replace("generated on install", "set by ops,  2019");
+    let m = merge(base, &old, base);
+    assert_eq!(m.merged_text, base);
+    assert!(
+        m.decisions.is_empty(),
+        "{:?}",
+        m.decisions.iter().map(|d| &d.message).collect::<Vec<_>>()
+    );
+}
