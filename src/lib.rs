@@ -28,6 +28,7 @@ pub mod report;
 pub mod rules;
 pub mod secrets;
 pub mod text;
+pub mod winpath;
 
 pub use merge::{migrate, migrate3, Change, Failure, Input, Migration, Options, Prefer};
 pub use rules::Rules;

@@ -13,7 +13,7 @@ use wcmigrate::batch::{
 use wcmigrate::diag::{render_human, visible, Code, Diagnostic, HumanStyle, Sources, CODES};
 use wcmigrate::output::{replace_in_place, write_atomic, FileKey, InPlaceError, Mode};
 use wcmigrate::rules::{Rules, DEFAULT_RULES, DEFAULT_RULES_NAME};
-use wcmigrate::{diff, report, Options, Prefer};
+use wcmigrate::{diff, report, winpath, Options, Prefer};
 
 #[derive(Parser)]
 #[command(
@@ -255,7 +255,8 @@ fn merge(args: &MergeArgs) -> ExitCode {
         None => None,
     };
     if let Some(out) = &args.output {
-        if let Err(d) = refuse_output_over_input(out, args, &read) {
+        let windows_name = winpath::check_output(out, "-o", winpath::ON_WINDOWS);
+        if let Err(d) = windows_name.and_then(|()| refuse_output_over_input(out, args, &read)) {
             return fail(&[d], &pre, style, args.format);
         }
     }
@@ -329,6 +330,11 @@ fn run_batch(args: &BatchArgs) -> ExitCode {
     let max_size = args.engine.max_size;
     let setup = load_rules(args.engine.rules.as_deref(), max_size, &mut pre).and_then(|rules| {
         let options = args.engine.options()?;
+        for (path, what) in [(&args.out, "--out"), (&args.report, "--report")] {
+            path.as_deref().map_or(Ok(()), |p| {
+                winpath::check_output(p, what, winpath::ON_WINDOWS)
+            })?;
+        }
         let cases = batch::find_cases_within(&args.source, max_size)?;
         let reports = Reports::open(args, &rules.1)?;
         Ok((rules.0, options, cases, reports))
