@@ -540,11 +540,15 @@ fn input_changed(new: &Path) -> Diagnostic {
 }
 
 fn write_failed(path: &Path, e: std::io::Error) -> Diagnostic {
+    let (why, help) = wcmigrate::output::explain(&e);
     Diagnostic::new(
         Code::WriteFailed,
-        format!("cannot write {}: {e}; nothing was changed", path.display()),
+        format!(
+            "cannot write {}: {why}; nothing was changed",
+            path.display()
+        ),
     )
-    .with_help("check that the folder exists, is writable and has free space")
+    .with_help(help.unwrap_or("check that the folder exists, is writable and has free space"))
 }
 
 fn summary(
