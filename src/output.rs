@@ -59,14 +59,16 @@ impl Mode {
     }
 }
 
-/// Which file a path leads to: device and inode on unix (a hard link or a symlink to a file is that
-/// file), the canonical path elsewhere.
+/// Which file a path leads to: device and inode on unix, volume and file index on Windows (a hard link
+/// or a symlink to a file is that file), the canonical path elsewhere.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileKey(Key);
 
 #[cfg(unix)]
 type Key = (u64, u64);
-#[cfg(not(unix))]
+#[cfg(windows)]
+type Key = (u32, u64);
+#[cfg(not(any(unix, windows)))]
 type Key = PathBuf;
 
 impl FileKey {
@@ -78,7 +80,13 @@ impl FileKey {
             let _ = path;
             Some(FileKey((meta.dev(), meta.ino())))
         }
-        #[cfg(not(unix))]
+        #[cfg(windows)]
+        {
+            // std keeps the file index unstable: asked of the file itself.
+            let _ = meta;
+            crate::winfs::file_id(path).ok().map(FileKey)
+        }
+        #[cfg(not(any(unix, windows)))]
         {
             let _ = meta;
             fs::canonicalize(path).ok().map(FileKey)
