@@ -2,9 +2,11 @@
 //! so that nobody gains access to a file wcmigrate writes; opening a file without following links out
 //! of a folder.
 //!
-//! Owns atomic replacement (temp file in the same folder, then rename), the `--in-place` backup, who
-//! may read what is written ([`Mode`], [`replace_in_place`]), file identity ([`FileKey`]) and
-//! [`open_inside`]. It knows nothing about configs and never decides what to write.
+//! Owns atomic replacement (temp file in the same folder, then rename; on Windows `ReplaceFileW`
+//! through `winfs` where the replaced file's ACL must survive), the `--in-place` backup, who may read
+//! what is written ([`Mode`], [`replace_in_place`], [`put_in_place`]), file identity ([`FileKey`]),
+//! "another program has it open" ([`in_use`]) and [`open_inside`]. It knows nothing about configs and
+//! never decides what to write.
 
 use std::fs;
 use std::io::{self, Read, Write};
