@@ -387,7 +387,7 @@ fn locked_files(w: &Wine, scratch: &Path) -> Result<(), Failed> {
 
 /// Outputs and batch case names Windows cannot hold are refused (E019): `-o` a device name, a
 /// `--report` device name, case names that are a device, end in a dot, or differ from another only in
-/// case.
+/// case; `-o` naming NEW in other case is NEW (E015).
 fn windows_names(w: &Wine, scratch: &Path) -> Result<(), Failed> {
     let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/user-portal-basic");
     let dir = scratch.join("names");
@@ -406,6 +406,22 @@ fn windows_names(w: &Wine, scratch: &Path) -> Result<(), Failed> {
     let err = String::from_utf8_lossy(&o.stderr).replace('\n', " ");
     check(
         o.status.code() == Some(2) && err.contains("E019") && err.contains("`nul.config`"),
+        || text(&o),
+    )?;
+    // A name differing from NEW's only in case is NEW on Windows: refused as an input (E015).
+    fs::copy(&new, dir.join("new.config"))?;
+    let o = w.run(
+        &dir,
+        &[
+            "merge",
+            &win(&old),
+            &win(&dir.join("new.config")),
+            "-o",
+            &win(&dir.join("NEW.CONFIG")),
+        ],
+    );
+    check(
+        o.status.code() == Some(2) && String::from_utf8_lossy(&o.stderr).contains("E015"),
         || text(&o),
     )?;
     let manifest = dir.join("cases.json");
