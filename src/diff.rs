@@ -6,6 +6,7 @@
 use similar::{Algorithm, ChangeTag, TextDiff};
 
 use crate::merge::Migration;
+use crate::winpath;
 
 /// A rendered diff.
 #[derive(Debug, Clone, Default)]
@@ -26,8 +27,18 @@ impl RenderedDiff {
 
 /// The path a header shows: relative, with forward slashes, so `patch -p1` finds it. A path that
 /// climbs out with `..` (which patch and git apply refuse) is shown by its file name alone: run
-/// `patch -p1` in NEW's folder.
+/// `patch -p1` in NEW's folder. On Windows a drive, share or `\\?\` prefix is dropped as a leading
+/// `/` is: `C:\inetpub\web.config` shows as `inetpub/web.config`.
 fn header_path(name: &str) -> String {
+    header_path_on(name, winpath::ON_WINDOWS)
+}
+
+fn header_path_on(name: &str, windows: bool) -> String {
+    let name = if windows {
+        winpath::split_root(name).1
+    } else {
+        name
+    };
     let p = name.replace('\\', "/");
     let p = p.trim_start_matches("./").trim_start_matches('/');
     if p.split('/').any(|c| c == "..") {
@@ -177,7 +188,7 @@ impl RenderedDiff {
 
 #[cfg(test)]
 mod tests {
-    use super::{header_path, headers};
+    use super::{header_path, header_path_on, headers};
 
     #[test]
     fn headers_quote_odd_names_as_git_does() {
@@ -192,5 +203,21 @@ mod tests {
         assert!(headers("caf\u{e9}\n--- x").contains("\"a/caf\\303\\251\\n--- x\""));
         assert_eq!(header_path("../new/web.config"), "web.config");
         assert_eq!(header_path("./site\\web.config"), "site/web.config");
+        for (name, shown) in [
+            (
+                r"C:\inetpub\wwwroot\web.config",
+                "inetpub/wwwroot/web.config",
+            ),
+            (r"\\?\Z:\tmp\new.config", "tmp/new.config"),
+            (r"\\?\UNC\server\share\site\web.config", "site/web.config"),
+            (r"\\server\share\site\web.config", "site/web.config"),
+            (r"C:..\new\web.config", "web.config"),
+        ] {
+            assert_eq!(header_path_on(name, true), shown, "{name}");
+        }
+        assert_eq!(
+            header_path_on("/srv/site/web.config", false),
+            "srv/site/web.config"
+        );
     }
 }

@@ -28,6 +28,9 @@ pub mod report;
 pub mod rules;
 pub mod secrets;
 pub mod text;
+#[cfg(windows)]
+pub mod winfs;
+pub mod winpath;
 pub mod xdt;
 
 pub use merge::{migrate, migrate3, Change, Failure, Input, Migration, Options, Prefer};

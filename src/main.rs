@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 mod diff_cli;
+mod refuse;
+use refuse::{refuse_output_over, refuse_output_over_input};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use wcmigrate::batch::{
@@ -15,7 +17,7 @@ use wcmigrate::batch::{
 use wcmigrate::diag::{render_human, visible, Code, Diagnostic, HumanStyle, Sources, CODES};
 use wcmigrate::output::{replace_in_place, write_atomic, FileKey, InPlaceError, Mode};
 use wcmigrate::rules::{Rules, DEFAULT_RULES, DEFAULT_RULES_NAME};
-use wcmigrate::{diff, report, Options, Prefer};
+use wcmigrate::{diff, report, winpath, Options, Prefer};
 
 #[derive(Parser)]
 #[command(
@@ -307,9 +309,11 @@ fn merge(args: &MergeArgs) -> ExitCode {
         Some(Ok(w)) => w,
         None => None,
     };
-    // -o and --emit-xdt never write over a file this run reads.
-    for out in args.output.iter().chain(&args.emit_xdt) {
-        if let Err(d) = refuse_output_over_input(out, args, &read) {
+    // -o and --emit-xdt: a name Windows can hold, and never a file this run reads.
+    for (out, flag) in [(&args.output, "-o"), (&args.emit_xdt, "--emit-xdt")] {
+        let Some(out) = out else { continue };
+        let windows_name = winpath::check_output(out, flag, winpath::ON_WINDOWS);
+        if let Err(d) = windows_name.and_then(|()| refuse_output_over_input(out, args, &read)) {
             return fail(&[d], &pre, style, args.format);
         }
     }
@@ -503,6 +507,11 @@ fn run_batch(args: &BatchArgs) -> ExitCode {
     let max_size = args.engine.max_size;
     let setup = load_rules(args.engine.rules.as_deref(), max_size, &mut pre).and_then(|rules| {
         let options = args.engine.options()?;
+        for (path, what) in [(&args.out, "--out"), (&args.report, "--report")] {
+            path.as_deref().map_or(Ok(()), |p| {
+                winpath::check_output(p, what, winpath::ON_WINDOWS)
+            })?;
+        }
         let cases = batch::find_cases_within(&args.source, max_size)?;
         let reports = Reports::open(args, &rules.1)?;
         Ok((rules.0, options, cases, reports))
@@ -627,55 +636,6 @@ fn report_failed(path: Option<&Path>, e: std::io::Error) -> Diagnostic {
         .with_help("check that the folder exists, is writable and has free space")
 }
 
-/// Refuses `-o` naming one of the files read (the same path, a hard link or a link to it): writing
-/// would destroy it, and for OLD or BASE it is often the admin's only copy.
-fn refuse_output_over_input(
-    out: &Path,
-    args: &MergeArgs,
-    read: &[(wcmigrate::Input, std::fs::Metadata)],
-) -> Result<(), Diagnostic> {
-    let mut named: Vec<(&str, &Path, Option<FileKey>)> = [("OLD", &args.old), ("NEW", &args.new)]
-        .into_iter()
-        .chain(args.base.as_ref().map(|b| ("BASE", b)))
-        .zip(read)
-        .map(|((what, path), (_, meta))| (what, path.as_path(), FileKey::of(path, meta)))
-        .collect();
-    if let Some(rules) = &args.engine.rules {
-        named.push(("the --rules file", rules, FileKey::at(rules)));
-    }
-    refuse_output_over(out, &named, "NEW")
-}
-
-/// E015 when `out` is one of the `named` files read (same device and inode, or path); `rewritten`
-/// names the input `--in-place` rewrites, for the help.
-fn refuse_output_over(
-    out: &Path,
-    named: &[(&str, &Path, Option<FileKey>)],
-    rewritten: &str,
-) -> Result<(), Diagnostic> {
-    let Some(out_key) = FileKey::at(out) else {
-        return Ok(()); // nothing there yet: not an input
-    };
-    let Some((what, path, _)) = named.iter().find(|(_, _, k)| k.as_ref() == Some(&out_key)) else {
-        return Ok(());
-    };
-    let d = Diagnostic::new(
-        Code::OutputIsInput,
-        format!(
-            "-o {} is {what} ({}): writing the result there would destroy it; nothing was written",
-            out.display(),
-            path.display()
-        ),
-    );
-    Err(if *what == rewritten {
-        d.with_help(format!(
-            "to rewrite {rewritten} itself, use --in-place: it keeps the original as {rewritten}.bak"
-        ))
-    } else {
-        d.with_help("write the result to a path of its own, e.g. -o merged.config")
-    })
-}
-
 /// True when `path` still holds exactly `bytes` (reading at most one byte more).
 fn unchanged_on_disk(path: &Path, bytes: &[u8]) -> bool {
     use std::io::Read;
@@ -717,11 +677,15 @@ fn input_changed(new: &Path) -> Diagnostic {
 }
 
 fn write_failed(path: &Path, e: std::io::Error) -> Diagnostic {
+    let (why, help) = wcmigrate::output::explain(&e);
     Diagnostic::new(
         Code::WriteFailed,
-        format!("cannot write {}: {e}; nothing was changed", path.display()),
+        format!(
+            "cannot write {}: {why}; nothing was changed",
+            path.display()
+        ),
     )
-    .with_help("check that the folder exists, is writable and has free space")
+    .with_help(help.unwrap_or("check that the folder exists, is writable and has free space"))
 }
 
 fn summary(

@@ -2,9 +2,11 @@
 //! so that nobody gains access to a file wcmigrate writes; opening a file without following links out
 //! of a folder.
 //!
-//! Owns atomic replacement (temp file in the same folder, then rename), the `--in-place` backup, who
-//! may read what is written ([`Mode`], [`replace_in_place`]), file identity ([`FileKey`]) and
-//! [`open_inside`]. It knows nothing about configs and never decides what to write.
+//! Owns atomic replacement (temp file in the same folder, then rename; on Windows `ReplaceFileW`
+//! through `winfs` where the replaced file's ACL must survive), the `--in-place` backup, who may read
+//! what is written ([`Mode`], [`replace_in_place`], [`put_in_place`]), file identity ([`FileKey`]),
+//! "another program has it open" ([`in_use`]) and [`open_inside`]. It knows nothing about configs and
+//! never decides what to write.
 
 use std::fs;
 use std::io::{self, Read, Write};
@@ -59,14 +61,16 @@ impl Mode {
     }
 }
 
-/// Which file a path leads to: device and inode on unix (a hard link or a symlink to a file is that
-/// file), the canonical path elsewhere.
+/// Which file a path leads to: device and inode on unix, volume and file index on Windows (a hard link
+/// or a symlink to a file is that file), the canonical path elsewhere.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileKey(Key);
 
 #[cfg(unix)]
 type Key = (u64, u64);
-#[cfg(not(unix))]
+#[cfg(windows)]
+type Key = (u32, u64);
+#[cfg(not(any(unix, windows)))]
 type Key = PathBuf;
 
 impl FileKey {
@@ -78,7 +82,13 @@ impl FileKey {
             let _ = path;
             Some(FileKey((meta.dev(), meta.ino())))
         }
-        #[cfg(not(unix))]
+        #[cfg(windows)]
+        {
+            // std keeps the file index unstable: asked of the file itself.
+            let _ = meta;
+            crate::winfs::file_id(path).ok().map(FileKey)
+        }
+        #[cfg(not(any(unix, windows)))]
         {
             let _ = meta;
             fs::canonicalize(path).ok().map(FileKey)
@@ -140,16 +150,56 @@ pub fn set_new_access(file: &fs::File, mode: Mode) -> io::Result<()> {
 }
 
 /// Writes `bytes` to `path` atomically as a new file with `mode` ([`set_new_access`]), owned by whoever
-/// runs wcmigrate: nothing of what sat at `path` before (owner, mode, setuid bit, ACL) carries over.
-/// Only a regular file is replaced ([`check_replaceable`]).
+/// runs wcmigrate: on unix nothing of what sat at `path` before (owner, mode, setuid bit, ACL) carries
+/// over; on Windows see [`put_in_place`]. Only a regular file is replaced ([`check_replaceable`]).
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: Mode) -> io::Result<()> {
     check_replaceable(path)?;
     let mut tmp = temp_beside(path)?;
     tmp.write_all(bytes)?;
     set_new_access(tmp.as_file(), mode)?;
     tmp.as_file().sync_all()?;
+    put_in_place(tmp, path)
+}
+
+/// Puts a complete temporary file (from [`temp_beside`]) at `path`: a rename, so the new file keeps
+/// the access it was created with. On Windows, a regular file already at `path` that the user running
+/// wcmigrate or the Administrators group owns (nobody else could have made it) is replaced with
+/// `ReplaceFileW` instead, so it keeps its access list and attributes as the admin set them; one
+/// owned by anybody else (it may have been planted with access of its own) is replaced by a fresh
+/// file that takes its folder's inherited access list. On failure the temporary file is removed.
+pub fn put_in_place(tmp: NamedTempFile, path: &Path) -> io::Result<()> {
+    #[cfg(windows)]
+    {
+        let existing = fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
+        if existing && crate::winfs::owned_by_us_or_administrators(path) {
+            let tmp = tmp.into_temp_path();
+            crate::winfs::replace(path, &tmp, None)?;
+            // Its name is gone: nothing is left to remove.
+            let _ = tmp.keep();
+            return Ok(());
+        }
+    }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// True when `e` says another program has the file open and keeps others out (Windows: a sharing or
+/// lock violation, as when IIS or an editor holds web.config).
+pub fn in_use(e: &io::Error) -> bool {
+    cfg!(windows) && matches!(e.raw_os_error(), Some(32 | 33))
+}
+
+/// What a failed read or write of a file says about it, and help when there is something the admin
+/// can do: for a file [in use](in_use), close the program that holds it.
+pub fn explain(e: &io::Error) -> (String, Option<&'static str>) {
+    if in_use(e) {
+        (
+            "another program has it open (IIS, an editor, a backup or a virus scan) and keeps others out".to_string(),
+            Some("close that program, or wait until it lets go of the file, and run wcmigrate again"),
+        )
+    } else {
+        (e.to_string(), None)
+    }
 }
 
 /// The backup path `--in-place` uses: `NEW.bak`.
@@ -229,47 +279,101 @@ pub fn replace_in_place(
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(InPlaceError::Io(bak, e)),
     }
-    let prepare = |content: &[u8]| -> Result<NamedTempFile, InPlaceError> {
-        let mut tmp = temp_beside(path).map_err(io_err(path))?;
-        tmp.write_all(content).map_err(io_err(tmp.path()))?;
-        keep_access(&original, &meta, tmp.as_file()).map_err(|e| {
-            InPlaceError::Refused(format!(
-                "the new {shown} cannot keep the original's owner, group and permissions ({e}); run wcmigrate as {shown}'s owner or as an administrator"
-            ))
-        })?;
-        tmp.as_file().sync_all().map_err(io_err(tmp.path()))?;
-        Ok(tmp)
+    #[cfg(windows)]
+    {
+        drop(original);
+        windows_in_place(path, key, bytes, bak, force)
+    }
+    #[cfg(not(windows))]
+    {
+        let prepare = |content: &[u8]| -> Result<NamedTempFile, InPlaceError> {
+            let mut tmp = temp_beside(path).map_err(io_err(path))?;
+            tmp.write_all(content).map_err(io_err(tmp.path()))?;
+            keep_access(&original, &meta, tmp.as_file()).map_err(|e| {
+                InPlaceError::Refused(format!(
+                    "the new {shown} cannot keep the original's owner, group and permissions ({e}); run wcmigrate as {shown}'s owner or as an administrator"
+                ))
+            })?;
+            tmp.as_file().sync_all().map_err(io_err(tmp.path()))?;
+            Ok(tmp)
+        };
+        let bak_tmp = prepare(read)?;
+        let out_tmp = prepare(bytes)?;
+        // A last look: nothing renamed another file (or a link) into place while the copies were made.
+        let same = fs::symlink_metadata(path).is_ok_and(|m| {
+            !m.file_type().is_symlink() && FileKey::of(path, &m).as_ref() == Some(key)
+        });
+        if !same {
+            return Err(InPlaceError::Changed);
+        }
+        let made_bak = if force {
+            bak_tmp
+                .persist(&bak)
+                .map_err(|e| InPlaceError::Io(bak.clone(), e.error))
+        } else {
+            bak_tmp
+                .persist_noclobber(&bak)
+                .map_err(|e| match e.error.kind() {
+                    io::ErrorKind::AlreadyExists => InPlaceError::BackupExists(bak.clone()),
+                    _ => InPlaceError::Io(bak.clone(), e.error),
+                })
+        };
+        made_bak?;
+        if let Err(e) = out_tmp.persist(path) {
+            if !force {
+                // The backup holds NEW's unchanged bytes: removing it keeps a rerun possible.
+                let _ = fs::remove_file(&bak);
+            }
+            return Err(InPlaceError::Io(path.to_path_buf(), e.error));
+        }
+        Ok(bak)
+    }
+}
+
+/// The end of [`replace_in_place`] on Windows, once every check passed: the merged bytes are prepared
+/// in a temporary file with NEW's owner, then `ReplaceFileW` moves NEW itself to NEW.bak (the backup
+/// is the original file: its access list, owner and attributes are untouched) and the temporary file
+/// to NEW, which takes NEW's access list and attributes ([`crate::winfs::replace`]).
+#[cfg(windows)]
+fn windows_in_place(
+    path: &Path,
+    key: &FileKey,
+    bytes: &[u8],
+    bak: PathBuf,
+    force: bool,
+) -> Result<PathBuf, InPlaceError> {
+    let shown = path.display();
+    let io_err = |p: &Path| {
+        let p = p.to_path_buf();
+        move |e| InPlaceError::Io(p, e)
     };
-    let bak_tmp = prepare(read)?;
-    let out_tmp = prepare(bytes)?;
-    // Windows cannot rename over a file that is open: let go of NEW before it is replaced.
-    drop(original);
-    // A last look: nothing renamed another file (or a link) into place while the copies were made.
+    let mut tmp = temp_beside(path).map_err(io_err(path))?;
+    tmp.write_all(bytes).map_err(io_err(tmp.path()))?;
+    tmp.as_file().sync_all().map_err(io_err(tmp.path()))?;
+    // Closed here: ReplaceFileW opens the replacement without sharing. Removed on drop until kept.
+    let tmp = tmp.into_temp_path();
+    crate::winfs::copy_owner(path, &tmp).map_err(|e| {
+        InPlaceError::Refused(format!(
+            "the new {shown} cannot keep the original's owner ({e}); run wcmigrate as {shown}'s owner or as an administrator"
+        ))
+    })?;
     let same = fs::symlink_metadata(path)
         .is_ok_and(|m| !m.file_type().is_symlink() && FileKey::of(path, &m).as_ref() == Some(key));
     if !same {
         return Err(InPlaceError::Changed);
     }
-    let made_bak = if force {
-        bak_tmp
-            .persist(&bak)
-            .map_err(|e| InPlaceError::Io(bak.clone(), e.error))
-    } else {
-        bak_tmp
-            .persist_noclobber(&bak)
-            .map_err(|e| match e.error.kind() {
-                io::ErrorKind::AlreadyExists => InPlaceError::BackupExists(bak.clone()),
-                _ => InPlaceError::Io(bak.clone(), e.error),
-            })
-    };
-    made_bak?;
-    if let Err(e) = out_tmp.persist(path) {
-        if !force {
-            // The backup holds NEW's unchanged bytes: removing it keeps a rerun possible.
-            let _ = fs::remove_file(&bak);
+    let exists = |e: &io::Error| matches!(e.raw_os_error(), Some(80 | 183));
+    let mut done = crate::winfs::replace(path, &tmp, Some(&bak));
+    match &done {
+        Err(e) if exists(e) && !force => return Err(InPlaceError::BackupExists(bak)),
+        Err(e) if exists(e) => {
+            fs::remove_file(&bak).map_err(io_err(&bak))?;
+            done = crate::winfs::replace(path, &tmp, Some(&bak));
         }
-        return Err(InPlaceError::Io(path.to_path_buf(), e.error));
+        _ => {}
     }
+    done.map_err(io_err(path))?;
+    let _ = tmp.keep();
     Ok(bak)
 }
 
@@ -289,6 +393,7 @@ fn owned_by_us(meta: &fs::Metadata) -> bool {
 
 /// Gives `to` the owner, group and mode of `from` (described by `meta`), and on Linux its extended
 /// attributes. Owner first: changing it may clear setuid bits that the mode then restores.
+#[cfg(not(windows))]
 fn keep_access(from: &fs::File, meta: &fs::Metadata, to: &fs::File) -> io::Result<()> {
     #[cfg(unix)]
     {
@@ -300,9 +405,7 @@ fn keep_access(from: &fs::File, meta: &fs::Metadata, to: &fs::File) -> io::Resul
     }
     #[cfg(not(unix))]
     {
-        // Windows: the read-only flag; the replacement inherits its folder's ACL.
-        let _ = from;
-        to.set_permissions(meta.permissions())?;
+        let _ = (from, meta, to);
     }
     Ok(())
 }

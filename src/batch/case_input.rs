@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diag::{Code, Diagnostic};
 use crate::merge::{Input, Options, Prefer};
-use crate::output::{open_inside, open_nonblocking, FileKey, OpenError};
+use crate::output::{explain, open_inside, open_nonblocking, FileKey, OpenError};
 
 /// Which files an input may be.
 #[derive(Debug, Clone, Copy)]
@@ -40,8 +40,9 @@ pub fn read_file(
 ) -> Result<(Input, fs::Metadata), Diagnostic> {
     let name = path.display().to_string();
     let unreadable = |e: io::Error| {
-        Diagnostic::new(Code::Unreadable, format!("cannot read {name}: {e}"))
-            .with_help("check the path and that you may read the file")
+        let (why, help) = explain(&e);
+        Diagnostic::new(Code::Unreadable, format!("cannot read {name}: {why}"))
+            .with_help(help.unwrap_or("check the path and that you may read the file"))
     };
     let folder = || {
         Diagnostic::new(

@@ -1,9 +1,11 @@
 //! Batch, finding cases: walks DIR, or reads a JSON manifest, into the run's ordered list of cases.
 //!
-//! Owns case names and refusing links out of DIR and names that could leave OUTDIR (as failed cases).
+//! Owns case names and refusing links out of DIR, names that could leave OUTDIR and names Windows
+//! cannot hold under it (as failed cases).
 //! It never follows a symlink out of DIR and reads no case file: it only sees which ones exist.
 
-use std::collections::HashSet;
+use std::collections::hash_map::Entry as Slot;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -14,6 +16,7 @@ use walkdir::WalkDir;
 use super::case_input::{escape, read_text};
 use crate::diag::{Code, Diagnostic};
 use crate::merge::DEFAULT_MAX_SIZE;
+use crate::winpath;
 
 /// The files of a case folder.
 pub const OLD: &str = "old.config";
@@ -87,6 +90,7 @@ pub fn find_cases_within(source: &Path, max_size: u64) -> Result<Cases, Diagnost
     } else {
         read_manifest(source, max_size)?
     };
+    refuse_windows_names(&mut cases.list);
     cases.elapsed = start.elapsed();
     if cases.list.is_empty() {
         return Err(Diagnostic::new(
@@ -189,6 +193,31 @@ fn walk(dir: &Path) -> Result<Cases, Diagnostic> {
     })
 }
 
+/// Refuses (E019) a case whose name Windows cannot hold as a folder under OUTDIR, and the second of two
+/// whose names differ only in case, on every platform: an OUTDIR tree is often prepared on Linux and
+/// copied to Windows servers, where the second case's files would overwrite the first's.
+fn refuse_windows_names(list: &mut [Case]) {
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for case in list.iter_mut() {
+        if matches!(case.files, Files::Refused(_)) || case.rel.as_os_str().is_empty() {
+            continue;
+        }
+        let refusal = match winpath::check_case_name(&case.name, &case.rel) {
+            Err(d) => Some(d),
+            Ok(()) => match seen.entry(winpath::fold(&case_name(&case.rel))) {
+                Slot::Occupied(first) => Some(winpath::case_collision(&case.name, first.get())),
+                Slot::Vacant(slot) => {
+                    slot.insert(case.name.clone());
+                    None
+                }
+            },
+        };
+        if let Some(d) = refusal {
+            case.files = Files::Refused(Box::new(d));
+        }
+    }
+}
+
 fn relative(path: &Path, dir: &Path) -> PathBuf {
     path.strip_prefix(dir).unwrap_or(path).to_path_buf()
 }
@@ -285,5 +314,36 @@ mod tests {
         }
         assert_eq!(case_name(Path::new("")), ".");
         assert_eq!(case_name(Path::new("a/b")), "a/b");
+    }
+
+    #[test]
+    fn case_names_windows_cannot_hold_or_differing_only_in_case_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        for case in ["Site1", "site1", "nul.x", "ok", "OK/sub"] {
+            let folder = dir.path().join(case);
+            fs::create_dir_all(&folder).unwrap();
+            fs::write(folder.join(OLD), "<configuration/>").unwrap();
+            fs::write(folder.join(NEW), "<configuration/>").unwrap();
+        }
+        let cases = find_cases(dir.path()).unwrap();
+        let refused: Vec<(&str, String)> = cases
+            .list
+            .iter()
+            .filter_map(|c| match &c.files {
+                Files::Refused(d) => Some((c.name.as_str(), d.message.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(refused.len(), 2, "{refused:?}");
+        assert_eq!(refused[0].0, "nul.x");
+        assert!(refused[0].1.contains("device name"), "{}", refused[0].1);
+        assert_eq!(refused[1].0, "site1");
+        assert!(
+            refused[1].1.contains("`Site1` only in case"),
+            "{}",
+            refused[1].1
+        );
+        // `OK/sub` and `ok` are different folders, whatever the case.
+        assert_eq!(cases.list.len(), 5);
     }
 }

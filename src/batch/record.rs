@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::find::Case;
 use crate::diag::{Diagnostic, Severity, Sources};
-use crate::output::{check_replaceable, set_new_access, temp_beside, Mode};
+use crate::output::{check_replaceable, put_in_place, set_new_access, temp_beside, Mode};
 
 /// The human summary lists at most this many failing cases, and as many with warnings or conflicts.
 pub const LIST_LIMIT: usize = 20;
@@ -278,8 +278,7 @@ impl PendingFile {
         set_new_access(tmp.as_file(), mode)?;
         tmp.as_file().sync_all()?;
         check_replaceable(&self.path)?;
-        tmp.persist(&self.path).map_err(|e| e.error)?;
-        Ok(())
+        put_in_place(tmp, &self.path)
     }
 }
 

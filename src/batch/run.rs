@@ -22,7 +22,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::diff;
 use crate::merge::DEFAULT_MAX_SIZE;
 use crate::merge::{Failure, Input, Migration, Options};
-use crate::output::{write_atomic, Mode};
+use crate::output::{explain, write_atomic, Mode};
 use crate::rules::Rules;
 
 /// The files each case gets under OUTDIR.
@@ -438,11 +438,14 @@ fn write_case(
         let path = shown.join(name);
         match write_atomic(&dir.join(name), bytes, mode) {
             Ok(()) => Ok(path.display().to_string()),
-            Err(e) => Err(Diagnostic::new(
-                Code::WriteFailed,
-                format!("cannot write {}: {e}", path.display()),
-            )
-            .with_help("check that OUTDIR is writable and has free space")),
+            Err(e) => {
+                let (why, help) = explain(&e);
+                Err(Diagnostic::new(
+                    Code::WriteFailed,
+                    format!("cannot write {}: {why}", path.display()),
+                )
+                .with_help(help.unwrap_or("check that OUTDIR is writable and has free space")))
+            }
         }
     };
     Ok((write(MERGED, merged)?, write(MERGED_DIFF, diff)?))

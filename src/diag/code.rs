@@ -63,6 +63,7 @@ codes! {
     BaseIsNew = "E016", "base-is-new", Error, "--base names NEW's own file: every vendor change would be reverted.";
     InvalidVdir = "E017", "invalid-vdir", Error, "A --*-vdir value cannot be a single URL path segment.";
     CaseTimeout = "E018", "case-timeout", Error, "A batch case ran longer than --case-timeout; it was abandoned and nothing was written for it.";
+    WindowsName = "E019", "windows-name", Error, "An output path or batch case name Windows cannot hold: a device name (CON, NUL, COM1...), a trailing dot or space, a refused character, or a case name differing from another only in case.";
     RefusedByDotnet = "E020", "refused-by-dotnet", Error, "An input holds what .NET's configuration reader refuses: an invalid character reference, XML 1.1, a second byte-order mark, or xmlns on a section.";
     Unencodable = "E021", "unencodable", Error, "NEW's encoding cannot hold a character carried into a name, CDATA, comment or processing instruction.";
     XdtInvalidAttribute = "E030", "xdt-invalid-attribute", Error, "An xdt:Transform, xdt:Locator or xdt:SupressWarnings value XDT rejects: bad syntax, unknown name, wrong arguments.";

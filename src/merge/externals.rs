@@ -17,6 +17,7 @@ use crate::migration::Input;
 use crate::output::{open_inside, OpenError};
 use crate::secrets::Secrets;
 use crate::text::decode;
+use crate::winpath;
 
 /// A file an OLD section points to, read and decoded.
 pub struct External {
@@ -28,23 +29,17 @@ pub struct External {
     pub text: String,
 }
 
-/// Resolves a relative `file=`/`configSource=` path against the config's folder. Refuses absolute
-/// paths, drive letters, UNC paths and `..` in either separator style: only the folder and below.
-fn resolve_relative(dir: Option<&Path>, rel: &str) -> Option<PathBuf> {
-    let rel = rel.trim();
-    let parts: Vec<&str> = rel.split(['/', '\\']).collect();
-    let escapes = rel.starts_with(['/', '\\'])
-        || rel.contains(':')
-        || parts.contains(&"..")
-        || Path::new(rel).is_absolute();
-    if escapes {
-        return None;
-    }
-    let mut p = dir?.to_path_buf();
-    for part in parts.into_iter().filter(|s| !s.is_empty() && *s != ".") {
-        p.push(part);
-    }
-    Some(p)
+/// Resolves a relative `file=`/`configSource=` path against the config's folder, or says why not:
+/// only the folder and below, in either separator style (no root, drive, UNC path, `:` or `..`); on
+/// Windows, also no device name, trailing dot or space, or character Windows refuses
+/// ([`winpath::external_parts`]), since Windows would open something else than the name says.
+fn resolve_relative(dir: Option<&Path>, rel: &str) -> Result<PathBuf, String> {
+    let parts = winpath::external_parts(rel, winpath::ON_WINDOWS)?;
+    let mut p = dir
+        .ok_or("the input did not come from a folder")?
+        .to_path_buf();
+    p.extend(parts);
+    Ok(p)
 }
 
 /// Reads a file a section points to, as carefully as an input: a regular file that is still inside
@@ -122,18 +117,10 @@ pub fn read(
                 }
                 let section = owner.tag_name().name();
                 let label_span = a.value_range.clone();
-                let read = match resolve_relative(input.dir.as_deref(), &a.value) {
-                    None if input.dir.is_none() => {
-                        Err("the input did not come from a folder".to_string())
-                    }
-                    None => {
-                        Err("only a path inside the config's own folder is followed".to_string())
-                    }
-                    Some(path) => {
-                        let root = input.dir.as_deref().unwrap_or(Path::new("."));
-                        read_external(root, &path, max_size).map(|d| (path, d))
-                    }
-                };
+                let read = resolve_relative(input.dir.as_deref(), &a.value).and_then(|path| {
+                    let root = input.dir.as_deref().unwrap_or(Path::new("."));
+                    read_external(root, &path, max_size).map(|d| (path, d))
+                });
                 match read {
                     Ok((path, d)) => {
                         let id =
