@@ -593,3 +593,32 @@ fn emit_xdt_never_writes_over_an_input() {
         new
     );
 }
+
+/// Real case (BlogEngine, Glimpse): the next release dropped a section the admin had added to. The
+/// transform creates the section (InsertIfMissing) instead of failing on the missing parent, and
+/// does nothing extra where the section exists.
+#[test]
+fn an_insert_into_a_section_the_next_release_dropped_creates_the_section() {
+    let base = "<configuration>\n  <appSettings>\n    <add key=\"A\" value=\"1\" />\n  </appSettings>\n  <glimpse>\n  </glimpse>\n</configuration>\n";
+    let old = base.replace("  <glimpse>\n", "  <glimpse>\n    <tabs />\n");
+    let t = customizations(base, &old).transform;
+    assert!(
+        t.contains("<glimpse xdt:Transform=\"InsertIfMissing\" />"),
+        "{t}"
+    );
+    assert_eq!(apply_strict(base, &t), old, "on BASE: OLD, and no warning");
+    let next = "<configuration>\n  <appSettings>\n    <add key=\"A\" value=\"2\" />\n  </appSettings>\n</configuration>\n";
+    let o = XdtOptions::default();
+    let out = apply(&input("next", next), &input("t.xdt", &t), &o).unwrap_or_else(|f| {
+        panic!(
+            "{:?}",
+            f.diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>()
+        )
+    });
+    let doc = roxmltree::Document::parse(&out.migration.merged_text).unwrap();
+    assert!(
+        doc.descendants().any(|n| n.has_tag_name("tabs")),
+        "{}",
+        out.migration.merged_text
+    );
+}

@@ -153,6 +153,7 @@ pub fn diff(base: &Input, old: &Input, opts: &DiffOptions) -> Result<Customizati
             (false, _) => root.children.extend(op.children),
         }
     }
+    root.ensure_parents();
     let transform = write::document(&root, crate::edit::first_eol(bt));
     Ok(Customizations {
         base: base_id,

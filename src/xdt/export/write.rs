@@ -55,6 +55,41 @@ impl TElem {
         }
     }
 
+    /// True when this element or one below it inserts content (Insert, InsertBefore, InsertAfter).
+    fn inserts(&self) -> bool {
+        self.transform
+            .as_deref()
+            .is_some_and(|t| t.starts_with("Insert"))
+            || self.children.iter().any(TElem::inserts)
+    }
+
+    /// Before every element of the path to an insertion (one without a transform of its own), an
+    /// empty twin with `InsertIfMissing`: applied to a newer vendor file that dropped the section,
+    /// XDT creates it instead of failing with "no element matches" (its Insert needs the parent);
+    /// where the section exists, the twin does nothing. Applied below the root, which always exists,
+    /// and only for elements in no namespace.
+    pub fn ensure_parents(&mut self) {
+        let mut out = Vec::with_capacity(self.children.len());
+        for mut c in std::mem::take(&mut self.children) {
+            // Not for an element in a namespace: the twin's prefix is the transform's own, and the
+            // copy XDT inserts would need it declared where it lands.
+            if c.transform.is_none() && c.raw.is_none() && c.ns.is_none() && c.inserts() {
+                out.push(TElem {
+                    name: c.name.clone(),
+                    ns: c.ns.clone(),
+                    locator: c.locator.clone(),
+                    transform: Some("InsertIfMissing".into()),
+                    attrs: c.attrs.clone(),
+                    children: Vec::new(),
+                    raw: None,
+                });
+                c.ensure_parents();
+            }
+            out.push(c);
+        }
+        self.children = out;
+    }
+
     fn xdt_attrs(&self) -> String {
         let mut s = String::new();
         for (name, v) in [("Locator", &self.locator), ("Transform", &self.transform)] {
