@@ -113,8 +113,16 @@ impl Wine {
         self.tool("wcmigrate.exe", cwd, args)
     }
 
+    /// Runs a Windows program. Wine itself sometimes loses its server on this loaded machine ("wine
+    /// client error: ... Connection reset by peer"): that says nothing about the program, so the
+    /// server is started again and the program run once more.
     fn tool(&self, exe: &str, cwd: &Path, args: &[&str]) -> Output {
-        self.command(exe, cwd, args).output().expect("Wine runs")
+        let o = self.command(exe, cwd, args).output().expect("Wine runs");
+        if String::from_utf8_lossy(&o.stderr).contains("wine client error") {
+            self.start();
+            return self.command(exe, cwd, args).output().expect("Wine runs");
+        }
+        o
     }
 
     /// Starts this prefix's Wine server for the whole run and creates the prefix, with no pipe of ours
