@@ -1,0 +1,177 @@
+//! `wcmigrate batch`: every case under a folder or in a manifest, the summary table or the JSON
+//! report. Runs the library's batch and decides where its report goes; nothing about a migration.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use wcmigrate::batch::{self, PendingFile, ReportWriter};
+use wcmigrate::diag::{Code, Diagnostic, Sources};
+use wcmigrate::output::Mode;
+
+use super::args::{EngineArgs, Format};
+use super::{fail, load_rules};
+
+#[derive(clap::Args)]
+pub struct BatchArgs {
+    /// A folder searched recursively for cases (each a folder with old.config and new.config, optional
+    /// base.config and args), or a JSON manifest listing cases anywhere on disk.
+    #[arg(value_name = "DIR")]
+    pub source: PathBuf,
+    /// Mirror the case tree here, writing <case>/merged.config and <case>/merged.diff (atomically).
+    /// Without it, a dry run: nothing is written.
+    #[arg(long, value_name = "OUTDIR")]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Also write the JSON report to FILE (atomically), whatever --format says.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// human: a progress bar (on a terminal only), then a summary on stderr, nothing on stdout;
+    /// json: the report on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Start no new case after the first failure; the cases not run are reported as skipped.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Exit 1 when a case has warnings or conflicts (and none failed).
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Fail a case still running after SECS seconds (E018) and go on with the others; 0: no bound.
+    #[arg(long, value_name = "SECS", default_value_t = batch::DEFAULT_CASE_TIMEOUT.as_secs())]
+    pub case_timeout: u64,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+pub fn run(args: &BatchArgs) -> ExitCode {
+    let style = args.engine.style();
+    let mut pre = Sources::default();
+    let max_size = args.engine.max_size;
+    let setup = load_rules(args.engine.rules.as_deref(), max_size, &mut pre).and_then(|rules| {
+        let options = args.engine.options()?;
+        let cases = batch::find_cases_within(&args.source, max_size)?;
+        let reports = Reports::open(args, &rules.1)?;
+        Ok((rules.0, options, cases, reports))
+    });
+    let (rules, options, cases, mut reports) = match setup {
+        Ok(s) => s,
+        Err(d) => return fail(&[d], &pre, style, args.format),
+    };
+    let settings = batch::Settings {
+        merge: options,
+        out: args.out.clone(),
+        jobs: args.jobs.map_or(0, usize::from),
+        fail_fast: args.fail_fast,
+        max_size,
+        case_timeout: (args.case_timeout > 0).then(|| Duration::from_secs(args.case_timeout)),
+    };
+    let bar = progress_bar(args.format, cases.list.len());
+    let result = batch::run(&cases, &rules, &settings, &|_| bar.inc(1), &mut |r| {
+        reports.case(r)
+    });
+    bar.finish_and_clear();
+    // Past this point stdout may hold part of a JSON report: a late error goes to stderr.
+    let summary = match result.and_then(|s| reports.finish(&s).map(|()| s)) {
+        Ok(s) => s,
+        Err(d) => return fail(&[d], &pre, style, Format::Human),
+    };
+    if let Format::Human = args.format {
+        eprint!(
+            "{}",
+            batch::render_summary(
+                &summary,
+                &args.source,
+                args.out.as_deref(),
+                args.deny_warnings,
+                style.color
+            )
+        );
+    }
+    ExitCode::from(summary.exit_code(args.deny_warnings))
+}
+
+/// Where the batch's JSON report goes: the --report file (put in place at the end) and/or stdout.
+struct Reports<'a> {
+    path: Option<&'a Path>,
+    file: Option<ReportWriter<PendingFile>>,
+    stdout: Option<ReportWriter<std::io::BufWriter<std::io::Stdout>>>,
+}
+
+impl<'a> Reports<'a> {
+    fn open(args: &'a BatchArgs, rules_name: &str) -> Result<Reports<'a>, Diagnostic> {
+        let path = args.report.as_deref();
+        let failed = |e| report_failed(path, e);
+        let file = match path {
+            Some(p) => Some(
+                PendingFile::create(p)
+                    .and_then(|f| ReportWriter::begin(f, &args.source, rules_name))
+                    .map_err(failed)?,
+            ),
+            None => None,
+        };
+        let stdout = match args.format {
+            Format::Json => Some(
+                ReportWriter::begin(
+                    std::io::BufWriter::new(std::io::stdout()),
+                    &args.source,
+                    rules_name,
+                )
+                .map_err(failed)?,
+            ),
+            Format::Human => None,
+        };
+        Ok(Reports { path, file, stdout })
+    }
+
+    fn case(&mut self, r: &batch::Record) -> std::io::Result<()> {
+        if let Some(w) = &mut self.file {
+            w.case(r)?;
+        }
+        if let Some(w) = &mut self.stdout {
+            w.case(r)?;
+        }
+        Ok(())
+    }
+
+    fn finish(self, summary: &batch::Summary) -> Result<(), Diagnostic> {
+        if let Some(w) = self.stdout {
+            w.finish(summary).map_err(|e| report_failed(None, e))?;
+        }
+        if let Some(w) = self.file {
+            // The report quotes the inputs (masked unless --show-secrets): no wider than any of them.
+            let mode = summary.inputs_mode.unwrap_or(Mode::PRIVATE);
+            w.finish(summary)
+                .and_then(|f| f.commit(mode))
+                .map_err(|e| report_failed(self.path, e))?;
+        }
+        Ok(())
+    }
+}
+
+/// A progress bar on stderr for a human on a terminal; hidden otherwise.
+fn progress_bar(format: Format, len: usize) -> indicatif::ProgressBar {
+    if !matches!(format, Format::Human) || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(len as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} cases  {elapsed_precise} (eta {eta})",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn report_failed(path: Option<&Path>, e: std::io::Error) -> Diagnostic {
+    let path = path.map_or("the report to stdout".to_string(), |p| {
+        p.display().to_string()
+    });
+    Diagnostic::new(Code::WriteFailed, format!("cannot write {path}: {e}"))
+        .with_help("check that the folder exists, is writable and has free space")
+}

@@ -1,0 +1,67 @@
+//! The command line's subcommands, one module each (`merge`, `batch`, `rules`), and what they share:
+//! the rules file, the report of a failure, the diagnostics of a failed write. Part of the binary, not
+//! the library: it reads arguments and decides what to print and where to write; the engine decides
+//! everything about a migration.
+
+pub mod args;
+pub mod batch;
+pub mod merge;
+pub mod rules;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use wcmigrate::batch::read_text;
+use wcmigrate::diag::{render_human, Code, Diagnostic, HumanStyle, Sources};
+use wcmigrate::rules::{Rules, DEFAULT_RULES_NAME};
+
+use args::Format;
+
+/// Prints diagnostics and returns exit code 2.
+pub fn fail(
+    diags: &[Diagnostic],
+    sources: &Sources,
+    style: HumanStyle,
+    format: Format,
+) -> ExitCode {
+    match format {
+        Format::Human => eprint!("{}", render_human(diags, sources, style)),
+        Format::Json => {
+            let json: Vec<_> = diags.iter().map(|d| d.to_json(sources)).collect();
+            let doc = serde_json::json!({ "ok": false, "diagnostics": json });
+            // A closed stdout (`| head`) must not turn an error report into a panic.
+            let _ = writeln!(
+                std::io::stdout(),
+                "{}",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            );
+        }
+    }
+    ExitCode::from(2)
+}
+
+/// Reads the rules like an input (a regular file of at most `max_size` bytes), or the built-in set.
+pub fn load_rules(
+    path: Option<&Path>,
+    max_size: u64,
+    sources: &mut Sources,
+) -> Result<(Rules, String), Diagnostic> {
+    match path {
+        None => Ok((Rules::builtin(), DEFAULT_RULES_NAME.to_string())),
+        Some(p) => {
+            let name = p.display().to_string();
+            let text = read_text(p, max_size, "rules file")?;
+            let id = sources.add(&name, text.clone());
+            Ok((Rules::parse(&text, id)?, name))
+        }
+    }
+}
+
+pub fn write_failed(path: &Path, e: std::io::Error) -> Diagnostic {
+    Diagnostic::new(
+        Code::WriteFailed,
+        format!("cannot write {}: {e}; nothing was changed", path.display()),
+    )
+    .with_help("check that the folder exists, is writable and has free space")
+}
