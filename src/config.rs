@@ -133,6 +133,9 @@ pub struct AppSettings<'a, 'i> {
     removed_index: HashMap<String, usize>,
     /// W201 diagnostics for keys added twice in one file.
     pub duplicates: Vec<Diagnostic>,
+    /// Slots the `<clear/>`s walked, counted for the test that keeps them linear.
+    #[cfg(test)]
+    walked: usize,
 }
 
 impl<'a, 'i> AppSettings<'a, 'i> {
@@ -219,6 +222,10 @@ impl<'a, 'i> AppSettings<'a, 'i> {
                 "clear" => {
                     // Drop the slots themselves, tombstones too, so a clear costs what was added since
                     // the last one: add/clear pairs stay linear.
+                    #[cfg(test)]
+                    {
+                        self.walked += self.slots.len();
+                    }
                     let cleared: Vec<&'a str> =
                         self.slots.drain(..).flatten().map(|e| e.key).collect();
                     self.index.clear();
@@ -671,6 +678,34 @@ mod tests {
             "the later add's spelling is the one .NET keeps"
         );
         assert_eq!(s.get("C").unwrap().value, "6");
+    }
+
+    /// Each `<clear/>` walks only the slots added since the last one (tombstones included): n
+    /// add/clear pairs walk n slots in all, not n²/2 as when a clear walked every slot ever added.
+    /// Counted, not timed (`cargo bench --bench scaling` times it).
+    #[test]
+    fn a_clear_walks_only_what_was_added_since_the_last_one() {
+        for n in [1_000, 4_000] {
+            let mut t = String::from("<configuration><appSettings>");
+            for i in 0..n {
+                t.push_str(&format!(
+                    "<add key='k{i}' value='v'/><add key='k{i}' value='w'/>"
+                ));
+                t.push_str(&format!(
+                    "<remove key='k{i}'/><add key='j{i}' value='v'/><clear/>"
+                ));
+            }
+            t.push_str("</appSettings></configuration>");
+            let doc = parse(&t, FileId(0), "t").unwrap();
+            let mut s = AppSettings::default();
+            s.apply(
+                child(doc.root_element(), "appSettings").unwrap(),
+                FileId(0),
+                "t",
+            );
+            assert!(s.is_empty());
+            assert_eq!(s.walked, 3 * n, "slots walked for {n} pairs");
+        }
     }
 
     #[test]

@@ -885,7 +885,6 @@ fn a_manifest_is_read_like_an_input() {
             .current_dir(c.root())
             .args(["batch", "--color", "never"])
             .args(args)
-            .timeout(std::time::Duration::from_secs(60))
             .output()
             .unwrap()
     };

@@ -85,6 +85,7 @@ pub fn run(args: &MergeArgs) -> ExitCode {
     diags.extend(m.diagnostics.iter().cloned());
     diags.extend(rendered.notes(&m));
 
+    pause_for_tests();
     // Write first, so that a failed write is reported before anything claims success.
     let mut wrote: Option<PathBuf> = None;
     let mut write_err: Option<Diagnostic> = None;
@@ -174,6 +175,15 @@ fn refuse_output_over_input(
     } else {
         d.with_help("write the merged file to a path of its own, e.g. -o merged.config")
     })
+}
+
+/// For tests only: with `WCMIGRATE_TEST_PAUSE_BEFORE_WRITE=FIFO`, a merge that has read its inputs
+/// waits until a writer opens and closes FIFO before it checks NEW and writes. tests/faults.rs edits
+/// NEW in that window: the race the E009 check exists for, made deterministic instead of timed.
+fn pause_for_tests() {
+    if let Some(fifo) = std::env::var_os("WCMIGRATE_TEST_PAUSE_BEFORE_WRITE") {
+        let _ = std::fs::read(fifo);
+    }
 }
 
 /// True when `path` still holds exactly `bytes` (reading at most one byte more).
