@@ -3,19 +3,22 @@
 
 mod cli;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 use cli::batch::BatchArgs;
+use cli::help;
 use cli::merge::MergeArgs;
+use cli::rules::RulesArgs;
 
 #[derive(Parser)]
 #[command(
     name = "wcmigrate",
     version,
-    about = "Migrate IIS web.config files from PhoneFactor Agent to Azure MFA Server, losslessly and by rules"
+    about = help::ABOUT,
+    long_about = help::LONG_ABOUT,
+    after_long_help = help::MAIN_AFTER
 )]
 struct Cli {
     #[command(subcommand)]
@@ -24,24 +27,22 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Merge OLD (the backup of the old web.config) into NEW (the fresh install) and print the diff.
+    #[command(about = help::MERGE_ABOUT, after_long_help = help::MERGE_AFTER)]
     Merge(MergeArgs),
-    /// Migrate every case under DIR (folders holding old.config and new.config), or listed in a JSON
-    /// manifest, in parallel; print a summary or a JSON report.
+    #[command(about = help::BATCH_ABOUT, after_long_help = help::BATCH_AFTER)]
     Batch(BatchArgs),
-    /// List the rules and diagnostic codes.
-    Rules {
-        /// Rules file to list instead of the built-in set.
-        #[arg(long, value_name = "FILE")]
-        rules: Option<PathBuf>,
-    },
+    #[command(about = help::RULES_ABOUT, after_long_help = help::RULES_AFTER)]
+    Rules(RulesArgs),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return cli::usage_error(e),
+    };
     match cli.command {
         Command::Merge(args) => cli::merge::run(&args),
         Command::Batch(args) => cli::batch::run(&args),
-        Command::Rules { rules } => cli::rules::run(rules.as_deref()),
+        Command::Rules(args) => cli::rules::run(&args),
     }
 }

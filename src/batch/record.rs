@@ -28,6 +28,18 @@ pub enum Status {
     Skipped,
 }
 
+impl Status {
+    /// The status as reports and summaries spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Changed => "changed",
+            Status::Unchanged => "unchanged",
+            Status::Failed => "failed",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
 /// A diagnostic as a batch record keeps it: the message (secrets already masked by the engine unless
 /// asked) and where its first label points.
 #[derive(Debug, Clone, Serialize)]

@@ -39,13 +39,15 @@ fn flagged_line(f: &Flagged, color: bool) -> String {
     )
 }
 
-/// The summary printed on stderr after a human-format run over `source`.
+/// The summary printed on stderr after a human-format run over `source`; `quiet` keeps only the
+/// failed and warned cases.
 pub fn render_summary(
     s: &Summary,
     source: &Path,
     out: Option<&Path>,
     deny_warnings: bool,
     color: bool,
+    quiet: bool,
 ) -> String {
     let t = &s.totals;
     let heads = [
@@ -90,6 +92,9 @@ pub fn render_summary(
     );
     text.push_str(&row(&heads.map(String::from)));
     text.push_str(&row(&values));
+    if quiet {
+        text.clear();
+    }
     let mut list = |title: &str, total: usize, flagged: &[Flagged]| {
         if total == 0 {
             return;
@@ -114,6 +119,9 @@ pub fn render_summary(
     );
     if deny_warnings && s.warned_cases > 0 && t.failed == 0 {
         text.push_str("\n--deny-warnings: exit code 1\n");
+    }
+    if quiet {
+        return text;
     }
     text.push('\n');
     text.push_str(&match out {

@@ -49,9 +49,6 @@ pub struct EngineArgs {
     /// Virtual directory of the Mobile App Web Service on the new server.
     #[arg(long, value_name = "NAME")]
     pub mobile_vdir: Option<String>,
-    /// In a 3-way merge, which side wins where OLD and NEW both changed BASE.
-    #[arg(long, value_enum, default_value_t = PreferArg::New)]
-    pub prefer: PreferArg,
     /// Rules file (TOML) to use instead of the built-in set.
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
@@ -64,6 +61,12 @@ pub struct EngineArgs {
     /// Refuse inputs larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = batch::DEFAULT_MAX_SIZE)]
     pub max_size: u64,
+    /// Print errors and warnings only: no notes, no closing summary.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also list every change made (rule, place, before and after; secrets masked).
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 impl EngineArgs {
@@ -83,18 +86,19 @@ impl EngineArgs {
                 self.mobile_vdir.as_deref(),
             )?,
             show_secrets: self.show_secrets,
-            prefer: self.prefer.into(),
+            prefer: Prefer::New,
             max_size: self.max_size,
         })
     }
 }
 
+/// Whether to colour stderr: an explicit `--color always|never` wins; `auto` colours a terminal
+/// unless NO_COLOR is set to something (no-color.org: a flag the user gives beats the variable).
 pub fn color_enabled(color: Color) -> bool {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     match color {
-        _ if no_color => false,
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => std::io::stderr().is_terminal(),
+        Color::Auto => !no_color && std::io::stderr().is_terminal(),
     }
 }

@@ -7,10 +7,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use wcmigrate::batch::{self, PendingFile, ReportWriter};
-use wcmigrate::diag::{Code, Diagnostic, Sources};
+use wcmigrate::diag::{visible, Code, Diagnostic, Severity, Sources};
 use wcmigrate::output::Mode;
 
-use super::args::{EngineArgs, Format};
+use super::args::{EngineArgs, Format, PreferArg};
 use super::{fail, load_rules};
 
 #[derive(clap::Args)]
@@ -39,6 +39,10 @@ pub struct BatchArgs {
     /// Exit 1 when a case has warnings or conflicts (and none failed).
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Which side wins a 3-way conflict, in the cases with a base.config (a case's args may say
+    /// otherwise).
+    #[arg(long, value_enum, value_name = "SIDE")]
+    pub prefer: Option<PreferArg>,
     /// Fail a case still running after SECS seconds (E018) and go on with the others; 0: no bound.
     #[arg(long, value_name = "SECS", default_value_t = batch::DEFAULT_CASE_TIMEOUT.as_secs())]
     pub case_timeout: u64,
@@ -51,7 +55,10 @@ pub fn run(args: &BatchArgs) -> ExitCode {
     let mut pre = Sources::default();
     let max_size = args.engine.max_size;
     let setup = load_rules(args.engine.rules.as_deref(), max_size, &mut pre).and_then(|rules| {
-        let options = args.engine.options()?;
+        let mut options = args.engine.options()?;
+        if let Some(p) = args.prefer {
+            options.prefer = p.into();
+        }
         let cases = batch::find_cases_within(&args.source, max_size)?;
         let reports = Reports::open(args, &rules.1)?;
         Ok((rules.0, options, cases, reports))
@@ -69,7 +76,11 @@ pub fn run(args: &BatchArgs) -> ExitCode {
         case_timeout: (args.case_timeout > 0).then(|| Duration::from_secs(args.case_timeout)),
     };
     let bar = progress_bar(args.format, cases.list.len());
+    let verbose = args.engine.verbose && args.format == Format::Human;
     let result = batch::run(&cases, &rules, &settings, &|_| bar.inc(1), &mut |r| {
+        if verbose {
+            bar.suspend(|| eprintln!("{}", case_line(r)));
+        }
         reports.case(r)
     });
     bar.finish_and_clear();
@@ -86,7 +97,8 @@ pub fn run(args: &BatchArgs) -> ExitCode {
                 &args.source,
                 args.out.as_deref(),
                 args.deny_warnings,
-                style.color
+                style.color,
+                args.engine.quiet,
             )
         );
     }
@@ -149,6 +161,21 @@ impl<'a> Reports<'a> {
         }
         Ok(())
     }
+}
+
+/// One finished case (`-v`): its name, status, changes and warnings.
+fn case_line(r: &batch::Record) -> String {
+    let warnings = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
+    format!(
+        "  {:<9} {}  ({} changes, {warnings} warnings)",
+        r.status.as_str(),
+        visible(&r.case),
+        r.changes
+    )
 }
 
 /// A progress bar on stderr for a human on a terminal; hidden otherwise.

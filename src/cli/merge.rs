@@ -7,28 +7,42 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use wcmigrate::batch::{check_base, read_file, Reach};
-use wcmigrate::diag::{render_human, visible, Code, Diagnostic, Sources};
+use wcmigrate::batch::check_base;
+use wcmigrate::diag::{render_human, visible, Code, Diagnostic, Severity, Sources};
+use wcmigrate::diff::RenderedDiff;
 use wcmigrate::output::{replace_in_place, write_atomic, FileKey, InPlaceError, Mode};
-use wcmigrate::{diff, report};
+use wcmigrate::{diff, report, Migration};
 
-use super::args::{EngineArgs, Format};
+use super::args::{EngineArgs, Format, PreferArg};
+use super::inputs::{self, is_dash, to_stdout, ReadInput};
 use super::{fail, load_rules, write_failed};
 
 #[derive(clap::Args)]
+#[command(
+    long_about = "Merge OLD (the backup of the old web.config) into NEW (the fresh install) \
+and print the diff.\n\nOLD's customized values are carried into NEW as the rules say (appSettings, \
+applicationSettings, virtual directories in URLs, the portal theme); with --base, every change the \
+admin made to the old version's pristine file is carried too (a 3-way merge by element identity). \
+NEW's bytes are kept wherever nothing changes."
+)]
 pub struct MergeArgs {
-    /// The admin's backup of the old web.config.
+    /// The admin's backup of the old web.config (`-` reads it from standard input).
     pub old: PathBuf,
-    /// The web.config of the fresh install.
+    /// The web.config of the fresh install (`-` reads it from standard input).
     pub new: PathBuf,
     /// The pristine web.config the old version shipped: enables the 3-way merge, which carries every
-    /// default the admin changed.
+    /// default the admin changed (`-` reads it from standard input).
     #[arg(long, value_name = "BASE")]
     pub base: Option<PathBuf>,
     /// Write the merged file here (atomically), as a new file readable by no one the inputs do not
-    /// allow. OUT must not be OLD, BASE or NEW: to rewrite NEW, use --in-place.
+    /// allow; `-o -` writes it to standard output (the diff then goes to stderr, or to --diff FILE).
+    /// OUT must not be OLD, BASE or NEW: to rewrite NEW, use --in-place.
     #[arg(short = 'o', long = "output", value_name = "OUT", conflicts_with_all = ["in_place", "check"])]
     pub output: Option<PathBuf>,
+    /// Write the diff NEW -> merged to FILE (atomically) instead of standard output; `-` is standard
+    /// output.
+    #[arg(long, value_name = "FILE", conflicts_with = "format")]
+    pub diff: Option<PathBuf>,
     /// Rewrite NEW (atomically), keeping the original as NEW.bak; both keep NEW's owner, group and
     /// permissions.
     #[arg(long, conflicts_with = "check")]
@@ -39,6 +53,9 @@ pub struct MergeArgs {
     /// Write nothing; exit 1 when NEW differs from what the merge would produce.
     #[arg(long)]
     pub check: bool,
+    /// With --base: which side wins where OLD and NEW both changed BASE differently.
+    #[arg(long, value_enum, requires = "base", value_name = "SIDE")]
+    pub prefer: Option<PreferArg>,
     /// Output format: a unified diff on stdout and diagnostics on stderr, or one JSON report on stdout.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -46,89 +63,67 @@ pub struct MergeArgs {
     pub engine: EngineArgs,
 }
 
+/// What a merge left to report: the migration, the diagnostics to show, where it wrote.
+struct Done {
+    m: Migration,
+    rules_name: String,
+    rendered: RenderedDiff,
+    diags: Vec<Diagnostic>,
+    wrote: Option<PathBuf>,
+}
+
+/// A merge that stopped: its diagnostics and the files they point into. Exit 2.
+struct Stopped {
+    diags: Vec<Diagnostic>,
+    sources: Sources,
+}
+
+impl From<Diagnostic> for Stopped {
+    fn from(d: Diagnostic) -> Stopped {
+        Stopped {
+            diags: vec![d],
+            sources: Sources::default(),
+        }
+    }
+}
+
 pub fn run(args: &MergeArgs) -> ExitCode {
     let style = args.engine.style();
-    let mut pre = Sources::default();
-    let setup = load_rules(args.engine.rules.as_deref(), args.engine.max_size, &mut pre)
-        .and_then(|rules| Ok((rules, args.engine.options()?)));
-    let ((rules, rules_name), opts) = match setup {
-        Ok(s) => s,
-        Err(d) => return fail(&[d], &pre, style, args.format),
+    let done = match usage(args).and_then(|()| merge(args)) {
+        Ok(done) => done,
+        Err(s) => return fail(&s.diags, &s.sources, style, args.format),
     };
-    let mut read = Vec::new();
-    for p in [&args.old, &args.new].into_iter().chain(args.base.as_ref()) {
-        match read_file(p, args.engine.max_size, Reach::Any) {
-            Ok(r) => read.push(r),
-            Err(d) => return fail(&[d], &pre, style, args.format),
-        }
-    }
-    let base_warning = match read.get(2).map(|base| check_base(base, &read[1], &read[0])) {
-        Some(Err(d)) => return fail(&[d], &pre, style, args.format),
-        Some(Ok(w)) => w,
-        None => None,
-    };
-    if let Some(out) = &args.output {
-        if let Err(d) = refuse_output_over_input(out, args, &read) {
-            return fail(&[d], &pre, style, args.format);
-        }
-    }
-    let new_key = FileKey::of(&args.new, &read[1].1);
-    let mode = Mode::narrowest(read.iter().map(|(_, meta)| Mode::of(meta)));
-    let inputs: Vec<_> = read.into_iter().map(|(input, _)| input).collect();
-    let result = wcmigrate::merge::run(inputs.get(2), &inputs[0], &inputs[1], &rules, &opts);
-    let m = match result {
-        Ok(m) => m,
-        Err(f) => return fail(&f.diagnostics, &f.sources, style, args.format),
-    };
-    let rendered = diff::unified(&m, opts.show_secrets);
-    let mut diags: Vec<Diagnostic> = base_warning.into_iter().collect();
-    diags.extend(m.diagnostics.iter().cloned());
-    diags.extend(rendered.notes(&m));
-
-    pause_for_tests();
-    // Write first, so that a failed write is reported before anything claims success.
-    let mut wrote: Option<PathBuf> = None;
-    let mut write_err: Option<Diagnostic> = None;
-    let original = &inputs[1].bytes;
-    if let Some(out) = &args.output {
-        if !unchanged_on_disk(&args.new, original) {
-            write_err = Some(input_changed(&args.new));
-        } else if let Err(e) = write_atomic(out, &m.output, mode) {
-            write_err = Some(write_failed(out, e));
-        } else {
-            wrote = Some(out.clone());
-        }
-    } else if args.in_place && m.changed() {
-        let replaced = match &new_key {
-            Some(key) => replace_in_place(&args.new, key, original, &m.output, args.force),
-            None => Err(InPlaceError::Changed),
-        };
-        match replaced {
-            Ok(_) => wrote = Some(args.new.clone()),
-            Err(e) => write_err = Some(in_place_failed(&args.new, e)),
-        }
-    }
-    if let Some(e) = write_err {
-        diags.insert(0, e);
-        return fail(&diags, &m.sources, style, args.format);
-    }
-
-    match args.format {
+    let Done {
+        m,
+        rules_name,
+        rendered,
+        diags,
+        wrote,
+    } = done;
+    let shown = |d: &&Diagnostic| !(args.engine.quiet && d.severity() == Severity::Note);
+    let shown: Vec<Diagnostic> = diags.iter().filter(shown).cloned().collect();
+    let printed = match args.format {
         Format::Json => {
             let mut r = report::report(&m, &rules_name, &rendered);
             r.diagnostics = diags.iter().map(|d| d.to_json(&m.sources)).collect();
             r.totals = report::totals(r.changes.len(), &r.diagnostics);
-            let mut out = std::io::stdout().lock();
-            let _ = serde_json::to_writer_pretty(&mut out, &r);
-            let _ = writeln!(out);
+            let mut text = serde_json::to_string_pretty(&r).unwrap_or_default();
+            text.push('\n');
+            to_stdout(text.as_bytes())
         }
         Format::Human => {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(rendered.text.as_bytes());
-            let _ = out.flush();
-            eprint!("{}", render_human(&diags, &m.sources, style));
-            eprintln!("{}", summary(&m, &diags, wrote.as_deref(), args.check));
+            eprint!("{}", render_human(&shown, &m.sources, style));
+            if args.engine.verbose {
+                eprint!("{}", changes_list(&m));
+            }
+            if !args.engine.quiet {
+                eprintln!("{}", summary(&m, &diags, wrote.as_deref(), args.check));
+            }
+            Ok(())
         }
+    };
+    if let Err(d) = printed {
+        return fail(&[d], &m.sources, style, Format::Human);
     }
     if args.check && m.changed() {
         ExitCode::from(1)
@@ -137,12 +132,192 @@ pub fn run(args: &MergeArgs) -> ExitCode {
     }
 }
 
+/// Argument errors clap cannot see, named as clap names its own (exit 2).
+fn usage(args: &MergeArgs) -> Result<(), Stopped> {
+    let inputs = [Some(&args.old), Some(&args.new), args.base.as_ref()];
+    let dashes = inputs.iter().flatten().filter(|p| is_dash(p)).count();
+    let problem = if dashes > 1 {
+        Some("only one of OLD, NEW and --base can be `-` (standard input)")
+    } else if args.in_place && is_dash(&args.new) {
+        Some("--in-place rewrites NEW's file, and NEW is `-` (standard input): use -o OUT")
+    } else if args.output.as_deref().is_some_and(is_dash) && args.format == Format::Json {
+        Some(
+            "-o - writes the merged file to standard output, where --format json writes the report",
+        )
+    } else if args.output.as_deref().is_some_and(is_dash)
+        && args.diff.as_deref().is_some_and(is_dash)
+    {
+        Some("-o - and --diff - both want standard output")
+    } else if args.output.is_some() && args.output == args.diff {
+        Some("-o and --diff name the same file")
+    } else {
+        None
+    };
+    match problem {
+        None => Ok(()),
+        Some(p) => Err(
+            Diagnostic::new(Code::InvalidArguments, format!("invalid arguments: {p}"))
+                .with_help("see `wcmigrate merge --help`")
+                .into(),
+        ),
+    }
+}
+
+/// Reads, merges and writes; everything that can stop the run is a [`Stopped`].
+fn merge(args: &MergeArgs) -> Result<Done, Stopped> {
+    let mut pre = Sources::default();
+    let stop = |pre: &Sources| {
+        let pre = pre.clone();
+        move |d: Diagnostic| Stopped {
+            diags: vec![d],
+            sources: pre,
+        }
+    };
+    let (rules, rules_name) =
+        load_rules(args.engine.rules.as_deref(), args.engine.max_size, &mut pre)
+            .map_err(stop(&pre))?;
+    let mut opts = args.engine.options().map_err(stop(&pre))?;
+    if let Some(p) = args.prefer {
+        opts.prefer = p.into();
+    }
+    let mut read = Vec::new();
+    for p in [&args.old, &args.new].into_iter().chain(args.base.as_ref()) {
+        read.push(inputs::read(p, args.engine.max_size).map_err(stop(&pre))?);
+    }
+    let base_warning = match read.get(2) {
+        Some(base) => {
+            check_base(&base.pair(), &read[1].pair(), &read[0].pair()).map_err(stop(&pre))?
+        }
+        None => None,
+    };
+    for (out, what) in [(&args.output, "-o"), (&args.diff, "--diff")] {
+        if let Some(out) = out.as_deref().filter(|p| !is_dash(p)) {
+            refuse_output_over_input(out, what, args, &read).map_err(stop(&pre))?;
+        }
+    }
+    let mode = Mode::narrowest(read.iter().map(ReadInput::mode));
+    let new_key = read[1].key();
+    let result = wcmigrate::merge::run(
+        read.get(2).map(|r| &r.input),
+        &read[0].input,
+        &read[1].input,
+        &rules,
+        &opts,
+    );
+    let m = result.map_err(|f| Stopped {
+        diags: f.diagnostics,
+        sources: f.sources,
+    })?;
+    let rendered = diff::unified(&m, opts.show_secrets);
+    let mut diags: Vec<Diagnostic> = base_warning.into_iter().collect();
+    diags.extend(m.diagnostics.iter().cloned());
+    diags.extend(rendered.notes(&m));
+
+    pause_for_tests();
+    // Write first, so that a failed write is reported before anything claims success.
+    let original = &read[1].input.bytes;
+    let new_path = read[1].path.as_deref();
+    let written = write(args, &m, &rendered, mode, new_key, original, new_path);
+    let wrote = match written {
+        Ok(w) => w,
+        Err(e) => {
+            diags.insert(0, e);
+            return Err(Stopped {
+                diags,
+                sources: m.sources,
+            });
+        }
+    };
+    Ok(Done {
+        m,
+        rules_name,
+        rendered,
+        diags,
+        wrote,
+    })
+}
+
+/// Writes the merged file (`-o`, `--in-place`) and the diff (`--diff`, standard output or stderr),
+/// and says where the merged file went.
+fn write(
+    args: &MergeArgs,
+    m: &Migration,
+    rendered: &RenderedDiff,
+    mode: Mode,
+    new_key: Option<FileKey>,
+    original: &[u8],
+    new_path: Option<&Path>,
+) -> Result<Option<PathBuf>, Diagnostic> {
+    let changed_under_us = || new_path.is_some_and(|p| !unchanged_on_disk(p, original));
+    let mut wrote = None;
+    match &args.output {
+        Some(out) if is_dash(out) => {
+            to_stdout(&m.output)?;
+            wrote = Some(out.clone());
+        }
+        Some(out) => {
+            if changed_under_us() {
+                return Err(input_changed(&args.new));
+            }
+            write_atomic(out, &m.output, mode).map_err(|e| write_failed(out, e))?;
+            wrote = Some(out.clone());
+        }
+        None if args.in_place && m.changed() => {
+            let replaced = match &new_key {
+                Some(key) => replace_in_place(&args.new, key, original, &m.output, args.force),
+                None => Err(InPlaceError::Changed),
+            };
+            replaced.map_err(|e| in_place_failed(&args.new, e))?;
+            wrote = Some(args.new.clone());
+        }
+        None => {}
+    }
+    if args.format == Format::Json {
+        return Ok(wrote); // the report holds the diff
+    }
+    let text = rendered.text.as_bytes();
+    match &args.diff {
+        Some(file) if !is_dash(file) => {
+            write_atomic(file, text, mode).map_err(|e| write_failed(file, e))?
+        }
+        // `-o -` took standard output: the diff goes with the diagnostics.
+        None if args.output.as_deref().is_some_and(is_dash) => {
+            let _ = std::io::stderr().write_all(text);
+        }
+        _ => to_stdout(text)?,
+    }
+    Ok(wrote)
+}
+
+/// Every change, one line each (`-v`): rule, place in NEW, before -> after (masked as the engine
+/// masked them).
+fn changes_list(m: &Migration) -> String {
+    let mut out = String::new();
+    for c in &m.changes {
+        let before = c
+            .before
+            .as_deref()
+            .map_or("(absent)".to_string(), |b| format!("\"{}\"", visible(b)));
+        out.push_str(&format!(
+            "  {} {}:{}:{} {}: {before} -> \"{}\"\n",
+            c.rule,
+            visible(&m.sources.get(m.new).name),
+            c.line,
+            c.column,
+            visible(&c.path),
+            visible(&c.after)
+        ));
+    }
+    out
+}
+
 /// Refuses `-o` naming one of the files read (the same path, a hard link or a link to it): writing
 /// would destroy it, and for OLD or BASE it is often the admin's only copy.
 fn refuse_output_over_input(
     out: &Path,
+    flag: &str,
     args: &MergeArgs,
-    read: &[(wcmigrate::Input, std::fs::Metadata)],
+    read: &[ReadInput],
 ) -> Result<(), Diagnostic> {
     let Some(out_key) = FileKey::at(out) else {
         return Ok(()); // nothing there yet: not an input
@@ -151,7 +326,7 @@ fn refuse_output_over_input(
         .into_iter()
         .chain(args.base.as_ref().map(|b| ("BASE", b)))
         .zip(read)
-        .map(|((what, path), (_, meta))| (what, path.as_path(), FileKey::of(path, meta)))
+        .map(|((what, path), r)| (what, path.as_path(), r.key()))
         .collect();
     if let Some(rules) = &args.engine.rules {
         named.push(("the --rules file", rules, FileKey::at(rules)));
@@ -165,7 +340,7 @@ fn refuse_output_over_input(
     let d = Diagnostic::new(
         Code::OutputIsInput,
         format!(
-            "-o {} is {what} ({}): writing the merged file there would destroy it; nothing was written",
+            "{flag} {} is {what} ({}): writing there would destroy it; nothing was written",
             out.display(),
             path.display()
         ),

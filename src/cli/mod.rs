@@ -5,6 +5,8 @@
 
 pub mod args;
 pub mod batch;
+pub mod help;
+pub mod inputs;
 pub mod merge;
 pub mod rules;
 
@@ -39,6 +41,43 @@ pub fn fail(
         }
     }
     ExitCode::from(2)
+}
+
+/// A command line clap refused (or `--help`, `--version`): clap's own text and exit code, except
+/// that a run asking for `--format json` gets its failure as the JSON report (E040), like every other
+/// failure.
+pub fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let informational = matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    let words: Vec<String> = std::env::args().collect();
+    let json = words
+        .windows(2)
+        .any(|w| w[0] == "--format" && w[1] == "json")
+        || words.iter().any(|w| w == "--format=json");
+    if informational || !json {
+        e.exit()
+    }
+    let message = e.render().to_string();
+    let message = message.trim().trim_start_matches("error: ");
+    let d = Diagnostic::new(
+        Code::InvalidArguments,
+        format!("invalid arguments: {message}"),
+    )
+    .with_help("see `wcmigrate --help`");
+    fail(
+        &[d],
+        &Sources::default(),
+        HumanStyle {
+            color: false,
+            show_secrets: false,
+        },
+        Format::Json,
+    )
 }
 
 /// Reads the rules like an input (a regular file of at most `max_size` bytes), or the built-in set.

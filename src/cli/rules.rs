@@ -1,7 +1,7 @@
-//! `wcmigrate rules`: lists the rules of a rules file (or the built-in set) and every diagnostic code.
+//! `wcmigrate rules`: lists the rules of a rules file (or the built-in set) and every diagnostic code,
+//! or prints the built-in rules file (`--dump`).
 
-use std::io::Write;
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use wcmigrate::batch;
@@ -9,25 +9,39 @@ use wcmigrate::diag::{visible, HumanStyle, Sources, CODES};
 use wcmigrate::rules::DEFAULT_RULES;
 
 use super::args::{color_enabled, Color, Format};
+use super::inputs::to_stdout;
 use super::{fail, load_rules};
 
-pub fn run(path: Option<&Path>) -> ExitCode {
+fn style() -> HumanStyle {
+    HumanStyle {
+        color: color_enabled(Color::Auto),
+        show_secrets: false,
+    }
+}
+
+#[derive(clap::Args)]
+pub struct RulesArgs {
+    /// Rules file to list instead of the built-in set.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Print the built-in rules file itself (TOML), to copy, edit and pass with --rules.
+    #[arg(long, conflicts_with = "rules")]
+    pub dump: bool,
+}
+
+pub fn run(args: &RulesArgs) -> ExitCode {
+    if args.dump {
+        return match to_stdout(DEFAULT_RULES.as_bytes()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(d) => fail(&[d], &Sources::default(), style(), Format::Human),
+        };
+    }
+    let path = args.rules.as_deref();
     let mut sources = Sources::default();
     let (rules, name) = match load_rules(path, batch::DEFAULT_MAX_SIZE, &mut sources) {
         Ok(r) => r,
-        Err(d) => {
-            return fail(
-                &[d],
-                &sources,
-                HumanStyle {
-                    color: color_enabled(Color::Auto),
-                    show_secrets: false,
-                },
-                Format::Human,
-            )
-        }
+        Err(d) => return fail(&[d], &sources, style(), Format::Human),
     };
-    let _ = DEFAULT_RULES;
     // A rules file is input: its names and summaries are shown, never obeyed (an ESC sequence).
     let mut listing = format!("Rules ({}):\n", visible(&name));
     for r in &rules.rules {
@@ -42,7 +56,9 @@ pub fn run(path: Option<&Path>) -> ExitCode {
     for c in CODES {
         listing.push_str(&format!("  {}  {:<28} {}\n", c.code, c.name, c.summary));
     }
-    // `wcmigrate rules | head` closes stdout early: that is not an error worth a panic.
-    let _ = std::io::stdout().write_all(listing.as_bytes());
-    ExitCode::SUCCESS
+    // `wcmigrate rules | head` closes stdout early: not an error; `> /dev/full` is.
+    match to_stdout(listing.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(d) => fail(&[d], &Sources::default(), style(), Format::Human),
+    }
 }

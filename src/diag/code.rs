@@ -65,6 +65,7 @@ codes! {
     CaseTimeout = "E018", "case-timeout", Error, "A batch case ran longer than --case-timeout; it was abandoned and nothing was written for it.";
     RefusedByDotnet = "E020", "refused-by-dotnet", Error, "An input holds what .NET's configuration reader refuses: an invalid character reference, XML 1.1, a second byte-order mark, or xmlns on a section.";
     Unencodable = "E021", "unencodable", Error, "NEW's encoding cannot hold a character carried into a name, CDATA, comment or processing instruction.";
+    InvalidArguments = "E040", "invalid-arguments", Error, "The command line cannot work: an unknown, missing or conflicting argument.";
     DuplicateKey = "W201", "duplicate-key", Warning, "A key or setting is defined twice; the later one wins, as in .NET.";
     ExternalMissing = "W202", "external-file-missing", Warning, "A section kept in another file (file= or configSource=) could not be read.";
     NearMissName = "W203", "near-miss-name", Warning, "An OLD key or setting name is one or two letters away from a known one.";
