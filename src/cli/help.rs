@@ -43,8 +43,9 @@ Examples:
 Exit status (as diff and rustfmt --check):
   0  done: the diff shown, or the merged file written (warnings allowed)
   1  --check: NEW is not migrated yet (the merge would change it)
-  2  trouble: bad arguments (E040), an unreadable, malformed or encrypted input, or a failed write
-     (a full disk, also behind standard output: E007); nothing was written. A reader that stops reading (`| head`) is no error.";
+  2  trouble: bad arguments (E040), an unreadable, malformed or encrypted input, swapped inputs under
+     --check (E041), or a failed write (a full disk, also behind standard output: E007); nothing was
+     written. A reader that stops reading (`| head`) is no error.";
 
 pub const BATCH_ABOUT: &str =
     "Migrate every case under DIR (folders holding old.config and new.config), or listed in a \

@@ -50,7 +50,8 @@ pub struct MergeArgs {
     /// With --in-place: overwrite an existing NEW.bak.
     #[arg(long, requires = "in_place")]
     pub force: bool,
-    /// Write nothing; exit 1 when NEW differs from what the merge would produce.
+    /// Write nothing; exit 1 when NEW differs from what the merge would produce. Refused (E041) when
+    /// OLD looks newer than NEW (W240): a check of swapped files would pass or fail for nothing.
     #[arg(long)]
     pub check: bool,
     /// With --base: which side wins where OLD and NEW both changed BASE differently.
@@ -208,6 +209,9 @@ fn merge(args: &MergeArgs) -> Result<Done, Stopped> {
         diags: f.diagnostics,
         sources: f.sources,
     })?;
+    if args.check {
+        refuse_swapped_check(&m)?;
+    }
     let rendered = diff::unified(&m, opts.show_secrets);
     let mut diags: Vec<Diagnostic> = base_warning.into_iter().collect();
     diags.extend(m.diagnostics.iter().cloned());
@@ -234,6 +238,23 @@ fn merge(args: &MergeArgs) -> Result<Done, Stopped> {
         rendered,
         diags,
         wrote,
+    })
+}
+
+/// `--check` answers "is NEW migrated?", which means nothing for swapped or mixed-up files: W240
+/// there stops the run (E041), with the evidence.
+fn refuse_swapped_check(m: &Migration) -> Result<(), Stopped> {
+    let Some(w) = m.diagnostics.iter().find(|d| d.code == Code::OldLooksNewer) else {
+        return Ok(());
+    };
+    let refusal = Diagnostic::new(
+        Code::SwappedInputs,
+        "--check refused: OLD looks newer than NEW (W240 below), so whether NEW \"needs migrating\" would mean nothing",
+    )
+    .with_help("check that OLD is the old install's backup and NEW the fresh install's file, in that order");
+    Err(Stopped {
+        diags: vec![refusal, w.clone()],
+        sources: m.sources.clone(),
     })
 }
 

@@ -66,6 +66,7 @@ codes! {
     RefusedByDotnet = "E020", "refused-by-dotnet", Error, "An input holds what .NET's configuration reader refuses: an invalid character reference, XML 1.1, a second byte-order mark, or xmlns on a section.";
     Unencodable = "E021", "unencodable", Error, "NEW's encoding cannot hold a character carried into a name, CDATA, comment or processing instruction.";
     InvalidArguments = "E040", "invalid-arguments", Error, "The command line cannot work: an unknown, missing or conflicting argument.";
+    SwappedInputs = "E041", "swapped-inputs", Error, "--check refused: OLD looks newer than NEW (W240), so the check would mean nothing.";
     DuplicateKey = "W201", "duplicate-key", Warning, "A key or setting is defined twice; the later one wins, as in .NET.";
     ExternalMissing = "W202", "external-file-missing", Warning, "A section kept in another file (file= or configSource=) could not be read.";
     NearMissName = "W203", "near-miss-name", Warning, "An OLD key or setting name is one or two letters away from a known one.";
@@ -77,6 +78,7 @@ codes! {
     Conflict = "W209", "conflict", Warning, "3-way: OLD and NEW changed the same thing differently; one side was chosen.";
     ChangedButRemoved = "W210", "changed-but-removed", Warning, "3-way: the admin changed a key or setting the new version removed; the admin's value was carried.";
     BaseEqualsNew = "W211", "base-equals-new", Warning, "BASE is byte-identical to NEW: every difference from OLD is treated as the admin's change.";
+    OldLooksNewer = "W240", "old-looks-newer", Warning, "OLD looks newer than NEW: the files may be swapped or mixed up.";
     Inserted = "N301", "inserted", Note, "A key, setting or section only in OLD was added to NEW.";
     RemovedInOld = "N302", "removed-in-old", Note, "OLD removes (<remove>/<clear/>) a key that NEW defines; NEW's value stays.";
     Review = "N303", "review-difference", Note, "OLD differs from NEW outside the migrated sections: review it, it was not applied.";

@@ -13,6 +13,7 @@ use crate::rules::Rules;
 
 mod accept;
 mod check;
+mod direction;
 mod externals;
 mod finish;
 mod load;
@@ -104,6 +105,7 @@ fn stages(
     // Check what every action relies on.
     let sides: Vec<Side> = [old_side, new_side].into_iter().chain(base_side).collect();
     check::roots(&sides, diags)?;
+    diags.extend(direction::check(&old_side, &new_side));
     let claims = rules.claims(opts);
     for s in &sides {
         accept::dotnet_reads(s, &claims)?;
