@@ -3,6 +3,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+mod schema;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 
@@ -296,7 +298,12 @@ fn json_report_lists_changes_with_rule_codes_and_locations() {
     let c = Case::new(OLD, NEW);
     let o = c.cmd().args(["--format", "json"]).output().unwrap();
     assert_eq!(o.status.code(), Some(0));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = schema::merge_report(&o.stdout);
+    assert_eq!(
+        (&v["version"], &v["ok"], &v["exit_code"]),
+        (&2.into(), &true.into(), &0.into())
+    );
+    assert_eq!(v["written"], serde_json::Value::Null);
     let changes = v["changes"].as_array().unwrap();
     let find = |rule: &str| {
         changes
@@ -545,7 +552,8 @@ fn a_3way_merge_reports_each_decision_with_spans_in_all_three_files() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr_of(&o));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = schema::merge_report(&o.stdout);
+    assert_eq!(v["written"], "out.config");
     let decisions = v["decisions"].as_array().unwrap();
     let find = |kind: &str| {
         decisions

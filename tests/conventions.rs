@@ -120,6 +120,8 @@ fn dash_reads_one_input_from_standard_input() {
     // From a pipe too.
     let mut child = merge(d.path(), &["-", "new.config", "-o", "c.config"])
         .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     child

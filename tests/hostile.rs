@@ -18,6 +18,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+mod schema;
+
 use assert_cmd::Command;
 
 const OLD: &str = include_str!("../corpus/user-portal-basic/old.config");
@@ -278,8 +280,11 @@ fn entity_expansion_bombs_are_refused_as_dtds() {
     let c = Case::with(Slot::New, billion_laughs().as_bytes());
     let o = c.merge(Slot::New, &["--format", "json"], MEMORY_KIB);
     assert_eq!(o.status.code(), Some(2));
-    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(json["ok"], false);
+    let json = schema::merge_report(&o.stdout);
+    assert_eq!(
+        (&json["ok"], &json["exit_code"]),
+        (&false.into(), &2.into())
+    );
     assert_eq!(json["diagnostics"][0]["code"], "E003");
 }
 

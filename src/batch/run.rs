@@ -322,7 +322,7 @@ impl Job {
         let m = (self.engine)(base.as_ref(), &old.0, &new.0, &self.rules, &opts).map_err(|f| {
             f.diagnostics
                 .iter()
-                .map(|d| CaseDiagnostic::new(d, &f.sources))
+                .map(|d| d.to_json(&f.sources))
                 .collect::<Vec<_>>()
         })?;
         let mut p = prepare(case, &m, opts.show_secrets);
@@ -409,10 +409,7 @@ fn prepare(case: &Case, m: &Migration, show_secrets: bool) -> Prepared {
         },
         changes: m.changes.len(),
         changes_by_rule: by_rule,
-        diagnostics: diags
-            .iter()
-            .map(|d| CaseDiagnostic::new(d, &m.sources))
-            .collect(),
+        diagnostics: diags.iter().map(|d| d.to_json(&m.sources)).collect(),
         output: None,
         diff: None,
     };

@@ -26,10 +26,9 @@ fn flagged_line(f: &Flagged, color: bool) -> String {
         Severity::Warning => "33",
         Severity::Note => "36",
     };
-    let place = match (&d.file, d.line, d.column) {
-        (Some(file), Some(l), Some(c)) => format!(" {}:{l}:{c}:", visible(file)),
-        (Some(file), _, _) => format!(" {}:", visible(file)),
-        _ => String::new(),
+    let place = match d.labels.first() {
+        Some(l) => format!(" {}:{}:{}:", visible(&l.file), l.line, l.column),
+        None => String::new(),
     };
     let message: String = d.message.split_whitespace().collect::<Vec<_>>().join(" ");
     let message = visible(&message);

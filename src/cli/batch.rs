@@ -11,6 +11,7 @@ use wcmigrate::diag::{visible, Code, Diagnostic, Severity, Sources};
 use wcmigrate::output::Mode;
 
 use super::args::{EngineArgs, Format, PreferArg};
+use super::inputs::to_stdout;
 use super::{fail, load_rules};
 
 #[derive(clap::Args)]
@@ -65,6 +66,7 @@ pub fn run(args: &BatchArgs) -> ExitCode {
     });
     let (rules, options, cases, mut reports) = match setup {
         Ok(s) => s,
+        Err(d) if args.format == Format::Json => return fail_json(&args.source, &d, &pre),
         Err(d) => return fail(&[d], &pre, style, args.format),
     };
     let settings = batch::Settings {
@@ -85,7 +87,11 @@ pub fn run(args: &BatchArgs) -> ExitCode {
     });
     bar.finish_and_clear();
     // Past this point stdout may hold part of a JSON report: a late error goes to stderr.
-    let summary = match result.and_then(|s| reports.finish(&s).map(|()| s)) {
+    let finish = |s: batch::Summary| {
+        let code = s.exit_code(args.deny_warnings);
+        reports.finish(&s, code).map(|()| s)
+    };
+    let summary = match result.and_then(finish) {
         Ok(s) => s,
         Err(d) => return fail(&[d], &pre, style, Format::Human),
     };
@@ -143,24 +149,45 @@ impl<'a> Reports<'a> {
             w.case(r)?;
         }
         if let Some(w) = &mut self.stdout {
-            w.case(r)?;
+            match w.case(r) {
+                // The reader stopped reading (`| head`): the cases still run and write their files.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => self.stdout = None,
+                other => other?,
+            }
         }
         Ok(())
     }
 
-    fn finish(self, summary: &batch::Summary) -> Result<(), Diagnostic> {
+    fn finish(self, summary: &batch::Summary, exit_code: u8) -> Result<(), Diagnostic> {
         if let Some(w) = self.stdout {
-            w.finish(summary).map_err(|e| report_failed(None, e))?;
+            match w.finish(summary, exit_code) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    return Err(report_failed(None, e))
+                }
+                _ => {}
+            }
         }
         if let Some(w) = self.file {
             // The report quotes the inputs (masked unless --show-secrets): no wider than any of them.
             let mode = summary.inputs_mode.unwrap_or(Mode::PRIVATE);
-            w.finish(summary)
+            w.finish(summary, exit_code)
                 .and_then(|f| f.commit(mode))
                 .map_err(|e| report_failed(self.path, e))?;
         }
         Ok(())
     }
+}
+
+/// A batch that could not start, under `--format json`: its report is one summary line saying why.
+fn fail_json(source: &Path, d: &Diagnostic, sources: &Sources) -> ExitCode {
+    let source = source.display().to_string();
+    let line = batch::SummaryLine::failure(&source, "", vec![d.to_json(sources)]);
+    let mut text = serde_json::to_string(&line).unwrap_or_default();
+    text.push('\n');
+    if let Err(d) = to_stdout(text.as_bytes()) {
+        eprintln!("{}: {}", d.code, d.message);
+    }
+    ExitCode::from(2)
 }
 
 /// One finished case (`-v`): its name, status, changes and warnings.

@@ -101,13 +101,14 @@ pub fn run(args: &MergeArgs) -> ExitCode {
         diags,
         wrote,
     } = done;
+    let exit_code = if args.check && m.changed() { 1 } else { 0 };
     let shown = |d: &&Diagnostic| !(args.engine.quiet && d.severity() == Severity::Note);
     let shown: Vec<Diagnostic> = diags.iter().filter(shown).cloned().collect();
     let printed = match args.format {
         Format::Json => {
-            let mut r = report::report(&m, &rules_name, &rendered);
-            r.diagnostics = diags.iter().map(|d| d.to_json(&m.sources)).collect();
-            r.totals = report::totals(r.changes.len(), &r.diagnostics);
+            let json = diags.iter().map(|d| d.to_json(&m.sources)).collect();
+            let written = wrote.as_ref().map(|p| p.display().to_string());
+            let r = report::report(&m, &rules_name, &rendered, json, written, exit_code);
             let mut text = serde_json::to_string_pretty(&r).unwrap_or_default();
             text.push('\n');
             to_stdout(text.as_bytes())
@@ -126,11 +127,7 @@ pub fn run(args: &MergeArgs) -> ExitCode {
     if let Err(d) = printed {
         return fail(&[d], &m.sources, style, Format::Human);
     }
-    if args.check && m.changed() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    ExitCode::from(exit_code)
 }
 
 /// Argument errors clap cannot see, named as clap names its own (exit 2).

@@ -10,12 +10,12 @@ pub mod inputs;
 pub mod merge;
 pub mod rules;
 
-use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
 use wcmigrate::batch::read_text;
 use wcmigrate::diag::{render_human, Code, Diagnostic, HumanStyle, Sources};
+use wcmigrate::report::Report;
 use wcmigrate::rules::{Rules, DEFAULT_RULES_NAME};
 
 use args::Format;
@@ -31,13 +31,12 @@ pub fn fail(
         Format::Human => eprint!("{}", render_human(diags, sources, style)),
         Format::Json => {
             let json: Vec<_> = diags.iter().map(|d| d.to_json(sources)).collect();
-            let doc = serde_json::json!({ "ok": false, "diagnostics": json });
-            // A closed stdout (`| head`) must not turn an error report into a panic.
-            let _ = writeln!(
-                std::io::stdout(),
-                "{}",
-                serde_json::to_string_pretty(&doc).unwrap_or_default()
-            );
+            let mut text = serde_json::to_string_pretty(&Report::failure(json)).unwrap_or_default();
+            text.push('\n');
+            // The run already failed: a failure to say so on stdout changes nothing but stderr.
+            if let Err(d) = inputs::to_stdout(text.as_bytes()) {
+                eprint!("{}", render_human(&[d], sources, style));
+            }
         }
     }
     ExitCode::from(2)
