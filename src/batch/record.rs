@@ -139,11 +139,12 @@ impl Totals {
     }
 }
 
-/// A case the human summary names, with the diagnostic that explains it.
+/// A case the human summary names, with the diagnostics that explain it: the first error of a
+/// failed case; every warning (conflicts included) of a warned one.
 #[derive(Debug, Clone)]
 pub struct Flagged {
     pub case: String,
-    pub first: Option<CaseDiagnostic>,
+    pub diagnostics: Vec<CaseDiagnostic>,
 }
 
 /// What a run leaves for the summary: totals, the time taken (finding and running the cases), and the
@@ -167,19 +168,21 @@ impl Summary {
         if r.status == Status::Failed && self.failed.len() < LIST_LIMIT {
             self.failed.push(Flagged {
                 case: r.case.clone(),
-                first: r.first_error().cloned(),
+                diagnostics: r.first_error().cloned().into_iter().collect(),
             });
         }
-        let warning = r
+        let warnings: Vec<CaseDiagnostic> = r
             .diagnostics
             .iter()
-            .find(|d| d.severity == Severity::Warning || is_conflict(d));
-        if let Some(w) = warning {
+            .filter(|d| d.severity == Severity::Warning || is_conflict(d))
+            .cloned()
+            .collect();
+        if !warnings.is_empty() {
             self.warned_cases += 1;
             if self.warned.len() < LIST_LIMIT {
                 self.warned.push(Flagged {
                     case: r.case.clone(),
-                    first: Some(w.clone()),
+                    diagnostics: warnings,
                 });
             }
         }

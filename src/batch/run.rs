@@ -18,7 +18,7 @@ use super::case_input::{apply_case_args, check_base, instructions_text, read_fil
 use super::find::{Case, Cases, Files, ARGS, BASE, NEW, OLD};
 use super::isolate::{isolated, Outcome, STACK_SIZE};
 use super::record::{plain, CaseDiagnostic, Record, Status, Summary};
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{io_reason, Code, Diagnostic};
 use crate::diff;
 use crate::merge::DEFAULT_MAX_SIZE;
 use crate::merge::{Failure, Input, Migration, Options};
@@ -437,7 +437,7 @@ fn write_case(
             Ok(()) => Ok(path.display().to_string()),
             Err(e) => Err(Diagnostic::new(
                 Code::WriteFailed,
-                format!("cannot write {}: {e}", path.display()),
+                format!("cannot write {}: {}", path.display(), io_reason(&e)),
             )
             .with_help("check that OUTDIR is writable and has free space")),
         }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use wcmigrate::batch::{self, PendingFile, ReportWriter};
-use wcmigrate::diag::{visible, Code, Diagnostic, Severity, Sources};
+use wcmigrate::diag::{io_reason, visible, Code, Diagnostic, Severity, Sources};
 use wcmigrate::output::Mode;
 
 use super::args::{EngineArgs, Format, PreferArg};
@@ -226,6 +226,9 @@ fn report_failed(path: Option<&Path>, e: std::io::Error) -> Diagnostic {
     let path = path.map_or("the report to stdout".to_string(), |p| {
         p.display().to_string()
     });
-    Diagnostic::new(Code::WriteFailed, format!("cannot write {path}: {e}"))
-        .with_help("check that the folder exists, is writable and has free space")
+    Diagnostic::new(
+        Code::WriteFailed,
+        format!("cannot write {path}: {}", io_reason(&e)),
+    )
+    .with_help("check that the folder exists, is writable and has free space")
 }

@@ -222,6 +222,8 @@ fn merge(args: &MergeArgs) -> Result<Done, Stopped> {
     let wrote = match written {
         Ok(w) => w,
         Err(e) => {
+            // Nothing was written: the notes on what would have been are noise now.
+            diags.retain(|d| d.severity() != Severity::Note);
             diags.insert(0, e);
             return Err(Stopped {
                 diags,

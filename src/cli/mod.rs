@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use wcmigrate::batch::read_text;
-use wcmigrate::diag::{render_human, Code, Diagnostic, HumanStyle, Sources};
+use wcmigrate::diag::{io_reason, render_human, Code, Diagnostic, HumanStyle, Sources};
 use wcmigrate::report::Report;
 use wcmigrate::rules::{Rules, DEFAULT_RULES_NAME};
 
@@ -99,7 +99,11 @@ pub fn load_rules(
 pub fn write_failed(path: &Path, e: std::io::Error) -> Diagnostic {
     Diagnostic::new(
         Code::WriteFailed,
-        format!("cannot write {}: {e}; nothing was changed", path.display()),
+        format!(
+            "cannot write {}: {}; nothing was changed",
+            path.display(),
+            io_reason(&e)
+        ),
     )
     .with_help("check that the folder exists, is writable and has free space")
 }
