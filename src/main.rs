@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use cli::batch::BatchArgs;
+use cli::driver::DriverArgs;
 use cli::help;
 use cli::merge::MergeArgs;
 use cli::rules::RulesArgs;
@@ -33,6 +34,12 @@ enum Command {
     Batch(BatchArgs),
     #[command(about = help::RULES_ABOUT, after_long_help = help::RULES_AFTER)]
     Rules(RulesArgs),
+    #[command(
+        about = help::DRIVER_ABOUT,
+        long_about = help::DRIVER_LONG_ABOUT,
+        after_long_help = help::DRIVER_AFTER
+    )]
+    MergeDriver(DriverArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,5 +51,6 @@ fn main() -> ExitCode {
         Command::Merge(args) => cli::merge::run(&args),
         Command::Batch(args) => cli::batch::run(&args),
         Command::Rules(args) => cli::rules::run(&args),
+        Command::MergeDriver(args) => cli::driver::run(&args),
     }
 }

@@ -84,3 +84,31 @@ Examples:
   wcmigrate merge old.config new.config --rules my-rules.toml
 
 docs/CODES.md explains each code. Exit status: 0, or 2 for a rules file that cannot be used.";
+
+pub const DRIVER_ABOUT: &str =
+    "Git merge driver: 3-way merge of a web.config by element identity, never conflict markers";
+
+pub const DRIVER_LONG_ABOUT: &str = "\
+Git merge driver: 3-way merge of a web.config by element identity, never conflict markers.
+
+git calls it with %O %A %B %P: the common ancestor (BASE), ours (OLD), theirs (NEW) and the file's
+path. Every change ours made to the ancestor is carried into theirs' text, matched by element
+identity (key, name, path, ... as .NET keys its collections), so reordered elements and attributes,
+reindented lines and changes to different attributes of one element merge cleanly where git's line
+merge conflicts. The result is written to %A. Where both branches changed the same thing differently,
+theirs' side is kept (--prefer old keeps ours), the conflict is reported on stderr, and the exit code
+tells git the file is conflicted: no <<<<<<< markers ever land inside the XML.";
+
+pub const DRIVER_AFTER: &str = "\
+Set it up once per repository (or with --global):
+  git config merge.wcmigrate.name \"wcmigrate: web.config by element identity\"
+  git config merge.wcmigrate.driver \"wcmigrate merge-driver %O %A %B %P\"
+and name the files it merges in .gitattributes:
+  web.config      merge=wcmigrate
+  Web.*.config    merge=wcmigrate
+
+Exit status (git's merge driver protocol):
+  0  merged cleanly; the result is in %A
+  1  conflicts: %A holds the merge with theirs' side where both changed (no markers), the conflicts
+     are on stderr; git marks the file conflicted for you to check and `git add`
+  2  an input could not be read or parsed: %A is left as ours; git marks the file conflicted";

@@ -5,6 +5,7 @@
 
 pub mod args;
 pub mod batch;
+pub mod driver;
 pub mod help;
 pub mod inputs;
 pub mod merge;
