@@ -5,10 +5,11 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use cli::batch::BatchArgs;
 use cli::driver::DriverArgs;
+use cli::generate::{CompletionsArgs, ManpageArgs};
 use cli::help;
 use cli::merge::MergeArgs;
 use cli::rules::RulesArgs;
@@ -40,6 +41,10 @@ enum Command {
         after_long_help = help::DRIVER_AFTER
     )]
     MergeDriver(DriverArgs),
+    #[command(about = help::COMPLETIONS_ABOUT, after_long_help = help::COMPLETIONS_AFTER)]
+    Completions(CompletionsArgs),
+    #[command(about = help::MANPAGE_ABOUT, after_long_help = help::MANPAGE_AFTER)]
+    Manpage(ManpageArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,5 +57,7 @@ fn main() -> ExitCode {
         Command::Batch(args) => cli::batch::run(&args),
         Command::Rules(args) => cli::rules::run(&args),
         Command::MergeDriver(args) => cli::driver::run(&args),
+        Command::Completions(args) => cli::generate::completions(&args, Cli::command()),
+        Command::Manpage(args) => cli::generate::manpage(&args, Cli::command()),
     }
 }

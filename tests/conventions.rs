@@ -43,7 +43,14 @@ fn out(o: &Output) -> String {
 
 #[test]
 fn the_help_documents_exit_codes_and_examples_for_every_subcommand() {
-    for sub in ["merge", "batch", "rules"] {
+    for sub in [
+        "merge",
+        "batch",
+        "rules",
+        "merge-driver",
+        "completions",
+        "manpage",
+    ] {
         let o = bin().args([sub, "--help"]).output().unwrap();
         let help = out(&o);
         assert_eq!(o.status.code(), Some(0));

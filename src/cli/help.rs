@@ -100,7 +100,7 @@ theirs' side is kept (--prefer old keeps ours), the conflict is reported on stde
 tells git the file is conflicted: no <<<<<<< markers ever land inside the XML.";
 
 pub const DRIVER_AFTER: &str = "\
-Set it up once per repository (or with --global):
+Examples: set it up once per repository (or with --global),
   git config merge.wcmigrate.name \"wcmigrate: web.config by element identity\"
   git config merge.wcmigrate.driver \"wcmigrate merge-driver %O %A %B %P\"
 and name the files it merges in .gitattributes:
@@ -112,3 +112,26 @@ Exit status (git's merge driver protocol):
   1  conflicts: %A holds the merge with theirs' side where both changed (no markers), the conflicts
      are on stderr; git marks the file conflicted for you to check and `git add`
   2  an input could not be read or parsed: %A is left as ours; git marks the file conflicted";
+
+pub const COMPLETIONS_ABOUT: &str = "Print shell completions (bash, zsh, fish, PowerShell, elvish)";
+
+pub const COMPLETIONS_AFTER: &str = "\
+Examples:
+  wcmigrate completions bash > /etc/bash_completion.d/wcmigrate
+  wcmigrate completions zsh > \"${fpath[1]}/_wcmigrate\"
+  wcmigrate completions fish > ~/.config/fish/completions/wcmigrate.fish
+  wcmigrate completions powershell >> $PROFILE      # PowerShell, on the Windows server
+
+Generated from the same definition as the arguments, so they always match this binary.
+Exit status: 0, or 2 when standard output cannot be written.";
+
+pub const MANPAGE_ABOUT: &str =
+    "Print the man page (roff), or write one per subcommand into a folder";
+
+pub const MANPAGE_AFTER: &str = "\
+Examples:
+  wcmigrate manpage | man -l -                       # read it now
+  wcmigrate manpage > /usr/local/share/man/man1/wcmigrate.1
+  wcmigrate manpage --dir /usr/local/share/man/man1  # wcmigrate.1, wcmigrate-merge.1, ...
+
+Generated from the same definition as --help. Exit status: 0, or 2 when the output cannot be written.";

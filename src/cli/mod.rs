@@ -6,6 +6,7 @@
 pub mod args;
 pub mod batch;
 pub mod driver;
+pub mod generate;
 pub mod help;
 pub mod inputs;
 pub mod merge;
