@@ -233,6 +233,24 @@ fn dash_o_writes_the_merged_file_to_standard_output_and_the_diff_elsewhere() {
     assert_eq!(o.status.code(), Some(0));
     assert!(o.stdout.is_empty());
     assert_eq!(fs::read_to_string(d.path().join("e.diff")).unwrap(), diff);
+    // With --format json the report holds the diff, and --diff FILE writes it too.
+    let o = merge(
+        d.path(),
+        &[
+            "old.config",
+            "new.config",
+            "--format",
+            "json",
+            "--diff",
+            "f.diff",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["diff"], diff.as_str());
+    assert_eq!(fs::read_to_string(d.path().join("f.diff")).unwrap(), diff);
     // --diff naming an input is refused like -o.
     let o = merge(
         d.path(),
@@ -336,4 +354,24 @@ fn batch_args_files_and_manifests_with_a_byte_order_mark_are_read() {
             fs::read(kept.join("expected.config")).unwrap()
         );
     }
+}
+
+/// The README says to copy the built-in rules; `rules --dump` prints them, byte for byte, and the
+/// printed file is a rules file wcmigrate accepts.
+#[test]
+fn rules_dump_prints_the_built_in_rules_file() {
+    let o = bin().args(["rules", "--dump"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let shipped =
+        fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/phonefactor-to-mfa.toml"));
+    assert_eq!(o.stdout, shipped.unwrap());
+    let d = tempfile::tempdir().unwrap();
+    fs::write(d.path().join("mine.toml"), &o.stdout).unwrap();
+    let listed = bin()
+        .args(["rules", "--rules"])
+        .arg(d.path().join("mine.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(listed.status.code(), Some(0));
+    assert!(out(&listed).contains("R107"));
 }

@@ -41,7 +41,7 @@ pub struct MergeArgs {
     pub output: Option<PathBuf>,
     /// Write the diff NEW -> merged to FILE (atomically) instead of standard output; `-` is standard
     /// output.
-    #[arg(long, value_name = "FILE", conflicts_with = "format")]
+    #[arg(long, value_name = "FILE")]
     pub diff: Option<PathBuf>,
     /// Rewrite NEW (atomically), keeping the original as NEW.bak; both keep NEW's owner, group and
     /// permissions.
@@ -142,6 +142,8 @@ fn usage(args: &MergeArgs) -> Result<(), Stopped> {
         Some(
             "-o - writes the merged file to standard output, where --format json writes the report",
         )
+    } else if args.diff.as_deref().is_some_and(is_dash) && args.format == Format::Json {
+        Some("--diff - writes the diff to standard output, where --format json writes the report")
     } else if args.output.as_deref().is_some_and(is_dash)
         && args.diff.as_deref().is_some_and(is_dash)
     {
@@ -292,14 +294,13 @@ fn write(
         }
         None => {}
     }
-    if args.format == Format::Json {
-        return Ok(wrote); // the report holds the diff
-    }
     let text = rendered.text.as_bytes();
     match &args.diff {
         Some(file) if !is_dash(file) => {
             write_atomic(file, text, mode).map_err(|e| write_failed(file, e))?
         }
+        // The JSON report holds the diff.
+        _ if args.format == Format::Json => {}
         // `-o -` took standard output: the diff goes with the diagnostics.
         None if args.output.as_deref().is_some_and(is_dash) => {
             let _ = std::io::stderr().write_all(text);
