@@ -22,6 +22,12 @@ pub const DEFAULT_RULES: &str = include_str!("../rules/phonefactor-to-mfa.toml")
 /// Name shown for the embedded rule set.
 pub const DEFAULT_RULES_NAME: &str = "rules/phonefactor-to-mfa.toml (built in)";
 
+/// The rule set of `wcmigrate merge-driver`: a plain 3-way merge, nothing product-specific.
+pub const GIT_MERGE_RULES: &str = include_str!("../rules/git-merge.toml");
+
+/// Name shown for [`GIT_MERGE_RULES`].
+pub const GIT_MERGE_RULES_NAME: &str = "rules/git-merge.toml (built in)";
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRules {
@@ -84,6 +90,11 @@ impl Rules {
     /// The embedded default rule set.
     pub fn builtin() -> Rules {
         Rules::parse(DEFAULT_RULES, FileId(usize::MAX)).expect("the embedded rules are valid")
+    }
+
+    /// The embedded rule set of the git merge driver ([`GIT_MERGE_RULES`]).
+    pub fn git_merge() -> Rules {
+        Rules::parse(GIT_MERGE_RULES, FileId(usize::MAX)).expect("the embedded rules are valid")
     }
 
     /// Parses and validates a rules file; errors point into it.
@@ -172,6 +183,23 @@ mod tests {
         assert_eq!(r.rules.len(), 7);
         assert!(r.is_secret_name("WEB_SERVICE_SDK_AUTHENTICATION_PASSWORD"));
         assert!(!r.is_secret_name("USE_WEB_SERVICE_SDK"));
+    }
+
+    /// The merge driver's rules match elements as the built-in set does: one [identity] table.
+    #[test]
+    fn git_merge_rules_load_and_share_the_identity_table() {
+        let (git, builtin) = (Rules::git_merge(), Rules::builtin());
+        let actions: Vec<&str> = git.rules.iter().map(|r| r.action_name.as_str()).collect();
+        assert_eq!(
+            actions,
+            [
+                "copy-app-settings",
+                "copy-application-settings",
+                "three-way"
+            ]
+        );
+        assert_eq!(git.identity.attributes, builtin.identity.attributes);
+        assert_eq!(git.identity.elements, builtin.identity.elements);
     }
 
     #[test]

@@ -8,6 +8,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+mod schema;
+
 use assert_cmd::Command;
 use serde_json::Value;
 
@@ -103,14 +105,7 @@ impl Corpus {
 
     fn json(&self, args: &[&str]) -> (Value, Output) {
         let o = self.batch(&[&["--format", "json"], args].concat());
-        let v = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}):\n{}\n{}",
-                String::from_utf8_lossy(&o.stdout),
-                stderr(&o)
-            )
-        });
-        (v, o)
+        (report(&o.stdout), o)
     }
 
     /// Every file under the corpus folder, with its bytes.
@@ -178,6 +173,14 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A batch report (NDJSON, every line checked against the schema) as one value: the summary's
+/// fields, and the case records under `cases`.
+fn report(ndjson: &[u8]) -> Value {
+    let (cases, mut summary) = schema::batch_report(ndjson);
+    summary["cases"] = Value::Array(cases);
+    summary
+}
+
 fn without_timing(mut v: Value) -> Value {
     v.as_object_mut().unwrap().remove("elapsed_ms");
     v
@@ -193,7 +196,7 @@ fn merge_report(old: &Path, new: &Path) -> Value {
         .args(["--format", "json"])
         .output()
         .unwrap();
-    serde_json::from_slice(&o.stdout).unwrap()
+    schema::merge_report(&o.stdout)
 }
 
 #[test]
@@ -201,7 +204,11 @@ fn each_case_gets_a_record_in_path_order_and_a_failure_exits_2() {
     let c = Corpus::mixed();
     let (v, o) = c.json(&[]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert_eq!(v["version"], 1);
+    assert_eq!(v["version"], 2);
+    assert_eq!(
+        (&v["type"], &v["ok"], &v["exit_code"]),
+        (&"summary".into(), &false.into(), &2.into())
+    );
     assert_eq!(
         statuses(&v),
         pairs(&[
@@ -216,13 +223,13 @@ fn each_case_gets_a_record_in_path_order_and_a_failure_exits_2() {
     let malformed = record(&v, "bad/malformed");
     assert_eq!(first_code(malformed), "E003");
     assert_eq!(
-        malformed["diagnostics"][0]["file"],
+        malformed["diagnostics"][0]["labels"][0]["file"],
         "cases/bad/malformed/new.config"
     );
     assert_eq!(
         (
-            &malformed["diagnostics"][0]["line"],
-            &malformed["diagnostics"][0]["column"]
+            &malformed["diagnostics"][0]["labels"][0]["line"],
+            &malformed["diagnostics"][0]["labels"][0]["column"]
         ),
         (&Value::from(4), &Value::from(5))
     );
@@ -311,7 +318,7 @@ fn one_thread_or_eight_give_the_same_report() {
     assert_eq!(o8.status.code(), Some(2));
     assert_eq!(records(&one).len(), 47);
     assert_eq!(without_timing(one.clone()), without_timing(eight));
-    let file: Value = serde_json::from_slice(&fs::read(c.path("one.json")).unwrap()).unwrap();
+    let file = report(&fs::read(c.path("one.json")).unwrap());
     assert_eq!(
         without_timing(file),
         without_timing(one),
@@ -498,7 +505,7 @@ fn a_manifest_lists_cases_anywhere_and_refuses_names_that_leave_outdir() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = report(&o.stdout);
     assert_eq!(
         statuses(&v),
         pairs(&[
@@ -693,8 +700,9 @@ fn bad_invocations_exit_2_and_say_why() {
     c.file("bad.json", "[{\"name\": \"x\", \"old\": \"a\"}]");
     let o = run(&["bad.json", "--format", "json"]);
     assert_eq!(o.status.code(), Some(2));
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["ok"], false);
+    let v = report(&o.stdout);
+    assert_eq!((&v["ok"], &v["exit_code"]), (&false.into(), &2.into()));
+    assert_eq!(v["cases"], serde_json::json!([]));
     let message = v["diagnostics"][0]["message"].as_str().unwrap();
     assert!(
         message.starts_with("bad.json:1:") && message.contains("missing field `new`"),
@@ -719,7 +727,7 @@ fn the_shipped_corpus_migrates_every_case_to_its_expected_output() {
         .arg(out.path())
         .output()
         .unwrap();
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = report(&o.stdout);
     let folders = fs::read_dir(&corpus)
         .unwrap()
         .filter(|e| e.as_ref().unwrap().path().join("old.config").is_file())
@@ -885,7 +893,6 @@ fn a_manifest_is_read_like_an_input() {
             .current_dir(c.root())
             .args(["batch", "--color", "never"])
             .args(args)
-            .timeout(std::time::Duration::from_secs(60))
             .output()
             .unwrap()
     };

@@ -3,6 +3,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+mod schema;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 
@@ -296,7 +298,12 @@ fn json_report_lists_changes_with_rule_codes_and_locations() {
     let c = Case::new(OLD, NEW);
     let o = c.cmd().args(["--format", "json"]).output().unwrap();
     assert_eq!(o.status.code(), Some(0));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = schema::merge_report(&o.stdout);
+    assert_eq!(
+        (&v["version"], &v["ok"], &v["exit_code"]),
+        (&2.into(), &true.into(), &0.into())
+    );
+    assert_eq!(v["written"], serde_json::Value::Null);
     let changes = v["changes"].as_array().unwrap();
     let find = |rule: &str| {
         changes
@@ -348,7 +355,7 @@ fn diagnostics_show_code_span_and_help() {
 }
 
 #[test]
-fn colour_only_when_asked_or_on_a_terminal_and_never_with_no_color() {
+fn colour_only_when_asked_or_on_a_terminal_and_an_explicit_flag_beats_no_color() {
     let c = Case::new(OLD, NEW);
     let o = c.cmd().output().unwrap();
     assert!(
@@ -357,12 +364,18 @@ fn colour_only_when_asked_or_on_a_terminal_and_never_with_no_color() {
     );
     let o = c.cmd().args(["--color", "always"]).output().unwrap();
     assert!(stderr_of(&o).contains('\u{1b}'));
+    // no-color.org: NO_COLOR turns off colour by default; a flag the user gives wins over it.
     let o = c
         .cmd()
         .args(["--color", "always"])
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
+    assert!(
+        stderr_of(&o).contains('\u{1b}'),
+        "--color always beats NO_COLOR"
+    );
+    let o = c.cmd().args(["--color", "never"]).output().unwrap();
     assert!(!stderr_of(&o).contains('\u{1b}'));
 }
 
@@ -539,7 +552,8 @@ fn a_3way_merge_reports_each_decision_with_spans_in_all_three_files() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr_of(&o));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = schema::merge_report(&o.stdout);
+    assert_eq!(v["written"], "out.config");
     let decisions = v["decisions"].as_array().unwrap();
     let find = |kind: &str| {
         decisions
@@ -611,7 +625,7 @@ fn unusable_vdir_values_are_refused_before_anything_runs() {
         let err = stderr_of(&o);
         assert_eq!(o.status.code(), Some(2), "{flag} {value:?}: {err}");
         assert!(
-            err.contains("E017") && err.contains(&format!("{flag} {value:?}")),
+            err.contains("E017") && err.contains(&format!("{flag} \"")),
             "{flag} {value:?}: {err}"
         );
         assert!(!err.contains('\u{1b}'), "the value is shown escaped");

@@ -279,56 +279,44 @@ fn a_new_output_gets_new_configs_permissions_not_world_readable_defaults() {
 
 #[test]
 fn new_changed_on_disk_during_the_run_is_detected_and_nothing_is_written() {
-    // A NEW large enough that the merge runs for a while after reading it; another program then edits
-    // NEW. wcmigrate must notice before writing (E009) and leave both files alone.
+    // Another program edits NEW after wcmigrate read it and before it writes. The window is held open
+    // by a FIFO the binary waits on there (WCMIGRATE_TEST_PAUSE_BEFORE_WRITE, see src/cli/merge.rs):
+    // the edit lands inside it on every machine, fast or busy, with no sleep and no timing.
     let d = setup();
-    let pad = "    <add key=\"PAD_{i}\" value=\"https://h/PhoneFactorWebServiceSdk/x.asmx\" />\n";
-    let rows: String = (0..60_000)
-        .map(|i| pad.replace("{i}", &i.to_string()))
-        .collect();
-    let big_new = NEW.replace("</appSettings>", &format!("{rows}  </appSettings>"));
-    let big_old = OLD.replace(
-        "</appSettings>",
-        &format!(
-            "{}  </appSettings>",
-            rows.replace("PhoneFactorWebServiceSdk", "Other")
-        ),
-    );
-    fs::write(d.path().join("new.config"), &big_new).unwrap();
-    fs::write(d.path().join("old.config"), &big_old).unwrap();
-    let mut child = bin()
-        .current_dir(d.path())
-        .args([
-            "merge",
-            "old.config",
-            "new.config",
-            "--in-place",
-            "--color",
-            "never",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(400));
-    let edited = big_new.replace("PAD_0\"", "PAD_0_EDITED\"");
-    let still_running = child.try_wait().unwrap().is_none();
-    fs::write(d.path().join("new.config"), &edited).unwrap();
-    let out = child.wait_with_output().unwrap();
-    if !still_running {
-        eprintln!("SKIPPED: the merge finished before NEW could be edited (machine too fast for this input)");
-        return;
+    let fifo = d.path().join("pause");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for flags in [&["--in-place"][..], &["-o", "out.config"]] {
+        let child = bin()
+            .current_dir(d.path())
+            .args(["merge", "old.config", "new.config", "--color", "never"])
+            .args(flags)
+            .env("WCMIGRATE_TEST_PAUSE_BEFORE_WRITE", &fifo)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Opening the FIFO for writing returns once the binary is waiting in it, inputs read.
+        let pause = fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+        let edited = NEW.replace("<appSettings>", "<appSettings><!-- edited -->");
+        fs::write(d.path().join("new.config"), &edited).unwrap();
+        drop(pause);
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {err}");
+        assert!(err.contains("E009"), "{err}");
+        assert_eq!(
+            fs::read_to_string(d.path().join("new.config")).unwrap(),
+            edited,
+            "the other program's edit stands"
+        );
+        assert!(
+            !d.path().join("new.config.bak").exists() && !d.path().join("out.config").exists(),
+            "{flags:?}: nothing was written, no backup either"
+        );
+        fs::write(d.path().join("new.config"), NEW).unwrap();
     }
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("E009"), "{err}");
-    assert_eq!(
-        fs::read_to_string(d.path().join("new.config")).unwrap(),
-        edited,
-        "the other program's edit stands"
-    );
-    assert!(
-        !d.path().join("new.config.bak").exists(),
-        "no backup was made either"
-    );
 }

@@ -13,6 +13,8 @@ use std::os::unix::fs::{chown, symlink, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+mod schema;
+
 use assert_cmd::Command;
 
 /// Another local user and group: the service account, or an attacker.
@@ -438,7 +440,7 @@ fn a_base_byte_identical_to_new_is_merged_with_a_warning() {
         ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let report = schema::merge_report(&o.stdout);
     let codes: Vec<&str> = report["diagnostics"]
         .as_array()
         .unwrap()

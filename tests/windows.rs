@@ -14,7 +14,6 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
@@ -292,45 +291,42 @@ fn files_in(dir: &Path) -> std::io::Result<Vec<String>> {
 /// A program holding files open, started under Wine; released (and waited for) on drop.
 struct Holder {
     child: Child,
-    release: PathBuf,
 }
 
 impl Holder {
     /// Holds each `(sharing, file)` open (`none`: nobody else may open it; `read`: others may read,
     /// not write, rename or delete) until dropped.
     fn hold(w: &Wine, dir: &Path, files: &[(&str, &Path)]) -> Result<Holder, Failed> {
-        let (ready, release) = (dir.join("held.ready"), dir.join("held.release"));
         let specs: Vec<String> = files
             .iter()
             .map(|(share, f)| format!("{share}:{}", win(f)))
             .collect();
-        let mut args = vec!["lock".to_string(), win(&ready), win(&release)];
+        let mut args = vec!["lock".to_string(), "-".to_string(), "-".to_string()];
         args.extend(specs);
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        let child = w
+        let mut child = w
             .command("wintool.exe", dir, &refs)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()?;
-        let holder = Holder { child, release };
-        let start = Instant::now();
-        while !ready.exists() {
-            if start.elapsed() > Duration::from_secs(60) {
-                return Err("the helper never held the files".into());
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        // A handshake: the helper prints `ready` once it holds the files (or exits: end of file).
+        let mut line = String::new();
+        let out = child.stdout.take().ok_or("no pipe to the helper")?;
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut line)?;
+        let holder = Holder { child };
+        if !line.starts_with("ready") {
+            return Err("the helper never held the files".into());
         }
-        fs::remove_file(&ready)?;
         Ok(holder)
     }
 }
 
 impl Drop for Holder {
+    /// Closing the helper's standard input lets go of the files; then it ends.
     fn drop(&mut self) {
-        let _ = fs::write(&self.release, "");
+        drop(self.child.stdin.take());
         let _ = self.child.wait();
-        let _ = fs::remove_file(&self.release);
     }
 }
 

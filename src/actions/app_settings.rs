@@ -64,11 +64,11 @@ fn old_app_settings<'a>(
         .is_some_and(|v| !v.trim().is_empty())
     {
         let (id, root) = *cx.externals.get(&(sec.id(), "configSource"))?;
-        values.apply(root, id, cx.old.name);
+        values.apply(root, id);
     } else {
-        values.apply(sec, cx.old.id, cx.old.name);
+        values.apply(sec, cx.old.id);
         if let Some(&(id, root)) = cx.externals.get(&(sec.id(), "file")) {
-            values.apply(root, id, cx.old.name);
+            values.apply(root, id);
         }
     }
     Some(values)
@@ -88,7 +88,7 @@ fn base_app_settings<'a>(cx: &Context<'a>, old_scope: &Scope) -> AppSettings<'a,
     let mut values = AppSettings::default();
     if let (Some(base), Some(scope)) = (cx.base, cx.base_scope(old_scope)) {
         if let Some(sec) = child(scope.node, "appSettings") {
-            values.apply(sec, base.id, "base");
+            values.apply(sec, base.id);
         }
     }
     values
@@ -141,7 +141,7 @@ fn copy_scope<'a>(cx: &mut Context<'a>, old_scope: &Scope<'a, 'a>, prefer: Prefe
                     .with_label(new_id, ns.range().start..start_tag_end(new_text, ns), "file="),
             );
         }
-        new_values.apply(ns, new_id, new_name);
+        new_values.apply(ns, new_id);
         cx.diags.extend(new_values.duplicates.iter().cloned());
     }
     let known = cx.near_miss_candidates(

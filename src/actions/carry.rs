@@ -359,17 +359,9 @@ fn decide(
     chosen: Option<Prefer>,
     spans: &Spans,
 ) {
-    let show = |v: Option<&str>| {
-        v.map_or("(absent)".to_string(), |v| {
-            format!("\"{}\"", cx.shown(v, secret).escape_debug())
-        })
-    };
-    let values = format!(
-        "BASE {}, OLD {}, NEW {}",
-        show(three.base.flatten()),
-        show(Some(three.old)),
-        show(three.new)
-    );
+    let show = |v: Option<&str>| cx.quoted(v, secret);
+    let q = cx.quoted_all(&[three.base.flatten(), Some(three.old), three.new], secret);
+    let values = format!("BASE {}, OLD {}, NEW {}", q[0], q[1], q[2]);
     let (kind, code, message, help) = match verdict {
         Verdict::Same { .. } => (
             DecisionKind::KeptNew,

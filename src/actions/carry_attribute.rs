@@ -77,13 +77,21 @@ impl RuleAction for CarryAttribute {
             let secret = cx.secret_attribute(old_el, attribute);
             let shown = cx.shown(&a.value, secret);
             if let Some(reminder) = &self.reminder {
+                // The reminder is the message itself, so that every one-line view of it (the batch
+                // summary, a JSON consumer) says what to do, not only the full rendering's help.
                 cx.diags.push(
                     Diagnostic::new(
                         Code::ThemeFolder,
-                        format!("OLD sets {element}/@{attribute} = `{shown}`"),
+                        format!(
+                            "OLD sets {element}/@{attribute} = `{shown}`, carried into NEW: {}",
+                            reminder.replace("{value}", &shown)
+                        ),
                     )
-                    .with_label(cx.old.id, a.value_range.clone(), "carried into NEW")
-                    .with_help(reminder.replace("{value}", &shown)),
+                    .with_label(
+                        cx.old.id,
+                        a.value_range.clone(),
+                        "carried into NEW",
+                    ),
                 );
             }
             let Some(new_scope) = cx.new_scope(&old_scope) else {

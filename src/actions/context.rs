@@ -187,6 +187,36 @@ impl<'a> Context<'a> {
             .shown(value, secret, self.shared.opts.show_secrets)
     }
 
+    /// A value as a message quotes it: `"text"`, masked where secret, and then with the kind of value
+    /// the mask hides (`"***" (40 hex digits)`); `(absent)` for none.
+    pub fn quoted(&self, value: Option<&str>, secret: bool) -> String {
+        let Some(v) = value else {
+            return "(absent)".to_string();
+        };
+        let shown = self.shown(v, secret);
+        if shown == MASK && v != MASK {
+            format!("\"{shown}\" ({})", crate::secrets::kind(v))
+        } else {
+            format!("\"{shown}\"")
+        }
+    }
+
+    /// Values quoted for one comparison (BASE, OLD, NEW or OLD, NEW): where masks would still make
+    /// two different values read the same, the later one says so, so that no comparison shows two
+    /// equal sides.
+    pub fn quoted_all(&self, values: &[Option<&str>], secret: bool) -> Vec<String> {
+        let mut out: Vec<String> = Vec::with_capacity(values.len());
+        for (i, v) in values.iter().enumerate() {
+            let mut q = self.quoted(*v, secret);
+            let looks_same = (0..i).any(|j| out[j] == q && values[j] != *v);
+            if looks_same {
+                q = format!("{q}, a different value");
+            }
+            out.push(q);
+        }
+        out
+    }
+
     /// A value or a piece of markup (an element carried or removed whole) as a change records it:
     /// masked here, where it is made, unless `--show-secrets`.
     fn recorded(&self, value: &str, secret: bool) -> String {

@@ -66,30 +66,22 @@ fn children(cx: &mut Context, old: Node, new: Option<Node>, paths: (&str, &str),
                 continue;
             }
             let secret = cx.secret_attribute(oc, a.name());
-            match nc.attribute(a.name()) {
-                Some(v) if v == a.value() => {}
-                Some(v) => diffs.push(format!(
-                    "{}=\"{}\" (NEW: \"{}\")",
-                    a.name(),
-                    cx.shown(a.value(), secret),
-                    cx.shown(v, secret)
-                )),
-                None => diffs.push(format!(
-                    "{}=\"{}\" (NEW: absent)",
-                    a.name(),
-                    cx.shown(a.value(), secret)
-                )),
+            let theirs = nc.attribute(a.name());
+            if theirs != Some(a.value()) {
+                let q = cx.quoted_all(&[Some(a.value()), theirs], secret);
+                diffs.push(format!("{}={} (NEW: {})", a.name(), q[0], q[1]));
             }
         }
         // Texts compare only where both are leaves: a child element is reported on its own.
         if let (Some(ot), Some(nt)) = (leaf_text(oc), leaf_text(nc)) {
             if ot != nt {
                 let secret = cx.secret_text(oc);
-                diffs.push(format!(
-                    "text \"{}\" (NEW: \"{}\")",
-                    cx.shown(&ot, secret),
-                    cx.shown(&nt, secret)
-                ));
+                let q = cx.quoted_all(&[Some(&ot), Some(&nt)], secret);
+                let text = |q: &str, t: &str| match t {
+                    "" => "no text".to_string(),
+                    _ => format!("text {q}"),
+                };
+                diffs.push(format!("{} (NEW: {})", text(&q[0], &ot), text(&q[1], &nt)));
             }
         }
         if !diffs.is_empty() {

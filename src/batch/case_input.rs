@@ -123,17 +123,45 @@ pub fn read_text(path: &Path, max_size: u64, what: &str) -> Result<String, Diagn
         d.message = format!("{what}: {}", d.message);
         d
     })?;
-    String::from_utf8(input.bytes).map_err(|e| {
+    instructions_text(input.bytes).map_err(|offset| {
         Diagnostic::new(
             Code::Unreadable,
             format!(
-                "{what}: {} is not UTF-8 text (invalid byte at offset {})",
+                "{what}: {} is not UTF-8 text (invalid byte at offset {offset})",
                 path.display(),
-                e.utf8_error().valid_up_to()
             ),
         )
         .with_help("save it as UTF-8")
     })
+}
+
+/// The text of a file of instructions (rules, manifest, a case's `args`) as an editor saved it:
+/// UTF-8, with or without the byte-order mark Notepad writes, or UTF-16 with its byte-order mark
+/// (Notepad's "Unicode"). The mark is not text: it is dropped. `Err` gives the offset of the first
+/// byte that is not UTF-8.
+pub fn instructions_text(bytes: Vec<u8>) -> Result<String, usize> {
+    if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(&bytes) {
+        if encoding != encoding_rs::UTF_8 {
+            let (text, malformed) = encoding.decode_without_bom_handling(&bytes[bom..]);
+            return if malformed {
+                Err(bom)
+            } else {
+                Ok(text.into_owned())
+            };
+        }
+    }
+    let start = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            text.drain(..start);
+            Ok(text)
+        }
+        Err(e) => Err(e.utf8_error().valid_up_to()),
+    }
 }
 
 /// BASE against NEW, as read: the same file (one path, a hard link, a link to it) is refused (E016),
@@ -244,7 +272,7 @@ fn vdir_value(option: &str, value: &str) -> Result<String, Diagnostic> {
     check_vdir(value).map_err(|why| {
         Diagnostic::new(
             Code::InvalidVdir,
-            format!("--{option} {value:?} cannot be a virtual directory name: {why}"),
+            format!("--{option} \"{value}\" cannot be a virtual directory name: {why}"),
         )
         .with_help("give the virtual directory's name as IIS shows it, e.g. --sdk-vdir MultiFactorAuthWebServiceSdk")
     })
@@ -321,6 +349,22 @@ mod tests {
     }
 
     #[test]
+    fn instructions_are_read_with_or_without_a_byte_order_mark() {
+        let utf16le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("--prefer old".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        for bytes in [
+            b"--prefer old".to_vec(),
+            b"\xEF\xBB\xBF--prefer old".to_vec(),
+            utf16le,
+        ] {
+            assert_eq!(instructions_text(bytes).as_deref(), Ok("--prefer old"));
+        }
+        assert_eq!(instructions_text(b"ab\xFF".to_vec()), Err(2));
+    }
+
+    #[test]
     fn unusable_vdir_values_are_refused_and_slashes_around_a_name_are_trimmed() {
         assert_eq!(check_vdir("/MfaSdk/").as_deref(), Ok("MfaSdk"));
         assert_eq!(check_vdir("\\Mfa.Sdk-2_x\\").as_deref(), Ok("Mfa.Sdk-2_x"));
@@ -353,7 +397,7 @@ mod tests {
         assert!(o.vdirs.is_empty());
         let d = vdir_overrides(None, Some("#"), None).unwrap_err();
         assert!(
-            d.message.starts_with("--portal-vdir \"#\""),
+            d.message.starts_with("--portal-vdir \"#\" cannot"),
             "{}",
             d.message
         );

@@ -11,13 +11,13 @@ mod run;
 mod summary;
 
 pub use case_input::{
-    apply_case_args, check_base, check_vdir, read_file, read_input, read_text, vdir_overrides,
-    Reach,
+    apply_case_args, check_base, check_vdir, instructions_text, read_file, read_input, read_text,
+    vdir_overrides, Reach,
 };
 pub use find::{find_cases, find_cases_within, Case, Cases, Files, Listed, ARGS, BASE, NEW, OLD};
 pub use record::{
-    CaseDiagnostic, Flagged, PendingFile, Record, ReportWriter, Status, Summary, Totals,
-    LIST_LIMIT, REPORT_VERSION,
+    is_conflict, CaseDiagnostic, Flagged, PendingFile, Record, ReportWriter, Status, Summary,
+    SummaryLine, Totals, LIST_LIMIT,
 };
 pub use run::{run, Settings, DEFAULT_CASE_TIMEOUT, MERGED, MERGED_DIFF};
 pub use summary::render_summary;

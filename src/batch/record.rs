@@ -11,8 +11,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::find::Case;
-use crate::diag::{Diagnostic, Severity, Sources};
+use crate::diag::{Diagnostic, JsonDiagnostic, Severity, Sources};
 use crate::output::{check_replaceable, put_in_place, set_new_access, temp_beside, Mode};
+use crate::report::SCHEMA_VERSION;
 
 /// The human summary lists at most this many failing cases, and as many with warnings or conflicts.
 pub const LIST_LIMIT: usize = 20;
@@ -28,45 +29,30 @@ pub enum Status {
     Skipped,
 }
 
-/// A diagnostic as a batch record keeps it: the message (secrets already masked by the engine unless
-/// asked) and where its first label points.
-#[derive(Debug, Clone, Serialize)]
-pub struct CaseDiagnostic {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub severity: Severity,
-    pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub help: Option<String>,
-    pub file: Option<String>,
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-}
-
-impl CaseDiagnostic {
-    pub fn new(d: &Diagnostic, sources: &Sources) -> CaseDiagnostic {
-        let json = d.to_json(sources);
-        let at = json.labels.into_iter().next();
-        CaseDiagnostic {
-            code: json.code,
-            name: json.name,
-            severity: json.severity,
-            message: json.message,
-            help: json.help,
-            file: at.as_ref().map(|l| l.file.clone()),
-            line: at.as_ref().map(|l| l.line),
-            column: at.map(|l| l.column),
+impl Status {
+    /// The status as reports and summaries spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Changed => "changed",
+            Status::Unchanged => "unchanged",
+            Status::Failed => "failed",
+            Status::Skipped => "skipped",
         }
     }
-
-    /// True for a 3-way conflict (any code whose name says so).
-    pub fn is_conflict(&self) -> bool {
-        self.name.contains("conflict")
-    }
 }
 
+/// A diagnostic as a batch record keeps it: the one JSON shape every report uses (messages masked by
+/// the engine unless asked, labels with file, line and column).
+pub type CaseDiagnostic = JsonDiagnostic;
+
+/// True for a 3-way conflict (any code whose name says so).
+pub fn is_conflict(d: &CaseDiagnostic) -> bool {
+    d.name.contains("conflict")
+}
+
+/// A diagnostic with no file to point into.
 pub(super) fn plain(d: &Diagnostic) -> CaseDiagnostic {
-    CaseDiagnostic::new(d, &Sources::default())
+    d.to_json(&Sources::default())
 }
 
 /// The outcome of one case, as the report holds it.
@@ -149,15 +135,16 @@ impl Totals {
         self.errors += r.count(Severity::Error);
         self.warnings += r.count(Severity::Warning);
         self.notes += r.count(Severity::Note);
-        self.conflicts += r.diagnostics.iter().filter(|d| d.is_conflict()).count();
+        self.conflicts += r.diagnostics.iter().filter(|d| is_conflict(d)).count();
     }
 }
 
-/// A case the human summary names, with the diagnostic that explains it.
+/// A case the human summary names, with the diagnostics that explain it: the first error of a
+/// failed case; every warning (conflicts included) of a warned one.
 #[derive(Debug, Clone)]
 pub struct Flagged {
     pub case: String,
-    pub first: Option<CaseDiagnostic>,
+    pub diagnostics: Vec<CaseDiagnostic>,
 }
 
 /// What a run leaves for the summary: totals, the time taken (finding and running the cases), and the
@@ -181,19 +168,21 @@ impl Summary {
         if r.status == Status::Failed && self.failed.len() < LIST_LIMIT {
             self.failed.push(Flagged {
                 case: r.case.clone(),
-                first: r.first_error().cloned(),
+                diagnostics: r.first_error().cloned().into_iter().collect(),
             });
         }
-        let warning = r
+        let warnings: Vec<CaseDiagnostic> = r
             .diagnostics
             .iter()
-            .find(|d| d.severity == Severity::Warning || d.is_conflict());
-        if let Some(w) = warning {
+            .filter(|d| d.severity == Severity::Warning || is_conflict(d))
+            .cloned()
+            .collect();
+        if !warnings.is_empty() {
             self.warned_cases += 1;
             if self.warned.len() < LIST_LIMIT {
                 self.warned.push(Flagged {
                     case: r.case.clone(),
-                    first: Some(w.clone()),
+                    diagnostics: warnings,
                 });
             }
         }
@@ -212,43 +201,94 @@ impl Summary {
     }
 }
 
-/// Writes the batch report as records arrive: one JSON document, one case per line.
-///
-/// `{"version": 1, "source", "rules", "cases": [...], "totals": {...}, "elapsed_ms"}`; only
-/// `elapsed_ms` depends on the run's timing or thread count.
+/// Writes the batch report as records arrive, as NDJSON (docs/JSON.md): one JSON object per line,
+/// each with its `type` and the schema `version`: a `case` record per case as it finishes, then one
+/// `summary`. Each line is flushed whole, so a reader sees every case as soon as it is done.
+/// Only `elapsed_ms` depends on the run's timing or thread count.
 pub struct ReportWriter<W: Write> {
     out: W,
-    first: bool,
+    source: String,
+    rules: String,
 }
 
-pub const REPORT_VERSION: u32 = 1;
+/// A case record as a report line.
+#[derive(Serialize)]
+struct CaseLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    version: u32,
+    #[serde(flatten)]
+    record: &'a Record,
+}
+
+/// The last line of a batch report, also the whole report of a batch that could not start.
+#[derive(Serialize)]
+pub struct SummaryLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    version: u32,
+    ok: bool,
+    exit_code: u8,
+    source: &'a str,
+    rules: &'a str,
+    totals: Totals,
+    elapsed_ms: u128,
+    /// What stopped the batch as a whole (a bad DIR or manifest); a case's own are in its record.
+    diagnostics: Vec<JsonDiagnostic>,
+}
+
+impl<'a> SummaryLine<'a> {
+    /// The report of a batch that stopped before any case ran.
+    pub fn failure(source: &'a str, rules: &'a str, diagnostics: Vec<JsonDiagnostic>) -> Self {
+        SummaryLine {
+            kind: "summary",
+            version: SCHEMA_VERSION,
+            ok: false,
+            exit_code: 2,
+            source,
+            rules,
+            totals: Totals::default(),
+            elapsed_ms: 0,
+            diagnostics,
+        }
+    }
+}
 
 impl<W: Write> ReportWriter<W> {
-    pub fn begin(mut out: W, source: &Path, rules: &str) -> io::Result<Self> {
-        write!(
+    pub fn begin(out: W, source: &Path, rules: &str) -> io::Result<Self> {
+        Ok(ReportWriter {
             out,
-            "{{\n  \"version\": {REPORT_VERSION},\n  \"source\": {},\n  \"rules\": {},\n  \"cases\": [",
-            serde_json::to_string(&source.display().to_string())?,
-            serde_json::to_string(rules)?
-        )?;
-        Ok(ReportWriter { out, first: true })
+            source: source.display().to_string(),
+            rules: rules.to_string(),
+        })
     }
 
     pub fn case(&mut self, r: &Record) -> io::Result<()> {
-        self.out
-            .write_all(if self.first { b"\n    " } else { b",\n    " })?;
-        self.first = false;
-        serde_json::to_writer(&mut self.out, r)?;
-        Ok(())
+        let line = CaseLine {
+            kind: "case",
+            version: SCHEMA_VERSION,
+            record: r,
+        };
+        serde_json::to_writer(&mut self.out, &line)?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()
     }
 
-    pub fn finish(mut self, summary: &Summary) -> io::Result<W> {
-        write!(
-            self.out,
-            "\n  ],\n  \"totals\": {},\n  \"elapsed_ms\": {}\n}}\n",
-            serde_json::to_string(&summary.totals)?,
-            summary.elapsed.as_millis()
-        )?;
+    /// Writes the summary line; `exit_code` is the one the run ends with.
+    pub fn finish(mut self, summary: &Summary, exit_code: u8) -> io::Result<W> {
+        let line = SummaryLine {
+            kind: "summary",
+            version: SCHEMA_VERSION,
+            ok: summary.totals.failed == 0,
+            exit_code,
+            source: &self.source,
+            rules: &self.rules,
+            totals: summary.totals,
+            elapsed_ms: summary.elapsed.as_millis(),
+            diagnostics: Vec::new(),
+        };
+        serde_json::to_writer(&mut self.out, &line)?;
+        self.out.write_all(b"\n")?;
         self.out.flush()?;
         Ok(self.out)
     }

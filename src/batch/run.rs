@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use super::case_input::{apply_case_args, check_base, read_file, Reach};
+use super::case_input::{apply_case_args, check_base, instructions_text, read_file, Reach};
 use super::find::{Case, Cases, Files, ARGS, BASE, NEW, OLD};
 use super::isolate::{isolated, Outcome, STACK_SIZE};
 use super::record::{plain, CaseDiagnostic, Record, Status, Summary};
@@ -322,7 +322,7 @@ impl Job {
         let m = (self.engine)(base.as_ref(), &old.0, &new.0, &self.rules, &opts).map_err(|f| {
             f.diagnostics
                 .iter()
-                .map(|d| CaseDiagnostic::new(d, &f.sources))
+                .map(|d| d.to_json(&f.sources))
                 .collect::<Vec<_>>()
         })?;
         let mut p = prepare(case, &m, opts.show_secrets);
@@ -361,7 +361,7 @@ impl Job {
     /// Reads a case's args file: whitespace-separated flags.
     fn read_args(&self, path: &Path, read: &mut Option<Mode>) -> Result<Vec<String>, Diagnostic> {
         let (input, _) = self.read(path, read)?;
-        let text = String::from_utf8(input.bytes).map_err(|_| {
+        let text = instructions_text(input.bytes).map_err(|_| {
             Diagnostic::new(
                 Code::InvalidBatch,
                 format!("{} is not UTF-8 text", path.display()),
@@ -409,10 +409,7 @@ fn prepare(case: &Case, m: &Migration, show_secrets: bool) -> Prepared {
         },
         changes: m.changes.len(),
         changes_by_rule: by_rule,
-        diagnostics: diags
-            .iter()
-            .map(|d| CaseDiagnostic::new(d, &m.sources))
-            .collect(),
+        diagnostics: diags.iter().map(|d| d.to_json(&m.sources)).collect(),
         output: None,
         diff: None,
     };

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::record::{Flagged, Summary};
+use super::record::{CaseDiagnostic, Flagged, Summary};
 use crate::diag::{visible, Severity};
 
 fn paint(text: &str, ansi: &str, color: bool) -> String {
@@ -15,37 +15,60 @@ fn paint(text: &str, ansi: &str, color: bool) -> String {
     }
 }
 
-/// One line about a flagged case: its name, then its diagnostic's code, name, place and message.
-fn flagged_line(f: &Flagged, color: bool) -> String {
-    let case = visible(&f.case);
-    let Some(d) = &f.first else {
-        return format!("  {case}");
-    };
+/// Warnings shown for one case at most; the rest are counted.
+const PER_CASE: usize = 10;
+
+/// One diagnostic line: code, name, place and message.
+fn diagnostic_line(d: &CaseDiagnostic, color: bool) -> String {
     let ansi = match d.severity {
         Severity::Error => "31",
         Severity::Warning => "33",
         Severity::Note => "36",
     };
-    let place = match (&d.file, d.line, d.column) {
-        (Some(file), Some(l), Some(c)) => format!(" {}:{l}:{c}:", visible(file)),
-        (Some(file), _, _) => format!(" {}:", visible(file)),
-        _ => String::new(),
+    let place = match d.labels.first() {
+        Some(l) => format!(" {}:{}:{}:", visible(&l.file), l.line, l.column),
+        None => String::new(),
     };
     let message: String = d.message.split_whitespace().collect::<Vec<_>>().join(" ");
     let message = visible(&message);
     format!(
-        "  {case}\n      {}{place} {message}",
+        "      {}{place} {message}\n",
         paint(&format!("{}({})", d.code, d.name), ansi, color)
     )
 }
 
-/// The summary printed on stderr after a human-format run over `source`.
+/// A flagged case: its name, then each of its diagnostics on a line.
+fn flagged_lines(f: &Flagged, color: bool) -> String {
+    let mut text = format!("  {}\n", visible(&f.case));
+    for d in f.diagnostics.iter().take(PER_CASE) {
+        text.push_str(&diagnostic_line(d, color));
+    }
+    if f.diagnostics.len() > PER_CASE {
+        text.push_str(&format!(
+            "      ... and {} more in this case: see --report FILE\n",
+            f.diagnostics.len() - PER_CASE
+        ));
+    }
+    text
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+/// The summary printed on stderr after a human-format run over `source`; `quiet` keeps only the
+/// failed and warned cases.
 pub fn render_summary(
     s: &Summary,
     source: &Path,
     out: Option<&Path>,
     deny_warnings: bool,
     color: bool,
+    quiet: bool,
 ) -> String {
     let t = &s.totals;
     let heads = [
@@ -90,14 +113,16 @@ pub fn render_summary(
     );
     text.push_str(&row(&heads.map(String::from)));
     text.push_str(&row(&values));
-    let mut list = |title: &str, total: usize, flagged: &[Flagged]| {
+    if quiet {
+        text.clear();
+    }
+    let mut list = |title: String, total: usize, flagged: &[Flagged]| {
         if total == 0 {
             return;
         }
-        text.push_str(&format!("\n{title} ({total}):\n"));
+        text.push_str(&format!("\n{title}:\n"));
         for f in flagged {
-            text.push_str(&flagged_line(f, color));
-            text.push('\n');
+            text.push_str(&flagged_lines(f, color));
         }
         if total > flagged.len() {
             text.push_str(&format!(
@@ -106,14 +131,24 @@ pub fn render_summary(
             ));
         }
     };
-    list("failed cases", t.failed, &s.failed);
+    list(format!("failed cases ({})", t.failed), t.failed, &s.failed);
+    // Every warning is listed under its case, so the count here is the table's.
     list(
-        "cases with warnings or conflicts",
+        format!(
+            "cases with warnings or conflicts ({} {}, {} {})",
+            s.warned_cases,
+            plural(s.warned_cases, "case", "cases"),
+            t.warnings,
+            plural(t.warnings, "warning", "warnings")
+        ),
         s.warned_cases,
         &s.warned,
     );
     if deny_warnings && s.warned_cases > 0 && t.failed == 0 {
         text.push_str("\n--deny-warnings: exit code 1\n");
+    }
+    if quiet {
+        return text;
     }
     text.push('\n');
     text.push_str(&match out {

@@ -74,6 +74,8 @@ codes! {
     XdtUnsupported = "E035", "xdt-unsupported", Error, "The transform needs what wcmigrate deliberately does not do: xdt:Import of .NET assemblies.";
     XdtStrict = "E036", "xdt-strict", Error, "--strict: the transform gave warnings, so nothing was written.";
     DiffRootsDiffer = "E037", "diff-roots-differ", Error, "diff: BASE and OLD have different root elements, so no customization can be told apart.";
+    InvalidArguments = "E040", "invalid-arguments", Error, "The command line cannot work: an unknown, missing or conflicting argument.";
+    SwappedInputs = "E041", "swapped-inputs", Error, "--check refused: OLD looks newer than NEW (W240), so the check would mean nothing.";
     DuplicateKey = "W201", "duplicate-key", Warning, "A key or setting is defined twice; the later one wins, as in .NET.";
     ExternalMissing = "W202", "external-file-missing", Warning, "A section kept in another file (file= or configSource=) could not be read.";
     NearMissName = "W203", "near-miss-name", Warning, "An OLD key or setting name is one or two letters away from a known one.";
@@ -92,6 +94,7 @@ codes! {
     XdtUnknownElement = "W234", "xdt-unknown-element", Warning, "The transform holds an element in the XDT namespace XDT does not know; it was ignored.";
     XdtNoRoot = "W235", "xdt-no-root", Warning, "The transform removed the root element: the result is not a usable config.";
     XdtNotExpressible = "W236", "xdt-not-expressible", Warning, "A customization XDT cannot express (a prefixed attribute, the root's text, attributes both set and removed on the root) was left out of the exported transform.";
+    OldLooksNewer = "W240", "old-looks-newer", Warning, "OLD looks newer than NEW: the files may be swapped or mixed up.";
     Inserted = "N301", "inserted", Note, "A key, setting or section only in OLD was added to NEW.";
     RemovedInOld = "N302", "removed-in-old", Note, "OLD removes (<remove>/<clear/>) a key that NEW defines; NEW's value stays.";
     Review = "N303", "review-difference", Note, "OLD differs from NEW outside the migrated sections: review it, it was not applied.";

@@ -8,8 +8,8 @@ use super::code::Severity;
 use super::sources::Sources;
 use super::{Diagnostic, Label};
 
-/// A diagnostic as it appears in JSON reports.
-#[derive(Debug, Serialize)]
+/// A diagnostic as it appears in every JSON report (merge's, batch's case records): the one shape.
+#[derive(Debug, Clone, Serialize)]
 pub struct JsonDiagnostic {
     pub code: &'static str,
     pub name: &'static str,
@@ -20,7 +20,7 @@ pub struct JsonDiagnostic {
     pub labels: Vec<JsonLabel>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct JsonLabel {
     pub file: String,
     pub line: usize,

@@ -18,6 +18,17 @@ pub use json::{JsonDiagnostic, JsonLabel};
 pub use sources::{line_col, offset_of, FileId, LineIndex, SourceFile, Sources};
 pub use visible::visible;
 
+/// An I/O error as a message says it: the reason only. The temporary file a write goes through
+/// (`tempfile` adds `at path "…/.wcmigrate-XXXX.tmp"`) is an implementation detail; the message names
+/// the file the person asked for.
+pub fn io_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" at path ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
 /// A labelled span in one file.
 #[derive(Debug, Clone)]
 pub struct Label {

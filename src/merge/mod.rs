@@ -11,6 +11,7 @@ use crate::rules::Rules;
 
 mod accept;
 mod check;
+mod direction;
 mod externals;
 mod finish;
 mod load;
@@ -93,6 +94,7 @@ fn stages(
     // Check what every action relies on; ask each what it takes charge of.
     let claims = rules.claims(opts);
     check::inputs(old_side, new_side, base_side, &claims, diags)?;
+    diags.extend(direction::check(&old_side, &new_side));
 
     // Files OLD's claimed sections point to, loaded like inputs.
     let ext_files = externals::read(

@@ -185,7 +185,7 @@ impl Secrets {
             return value.to_string();
         }
         if secret {
-            return if value.is_empty() || is_placeholder(value) {
+            return if value.is_empty() || is_placeholder(value) || is_token(value) {
                 value.to_string()
             } else {
                 MASK.to_string()
@@ -205,6 +205,64 @@ impl Secrets {
         }
         mask(text, &self.scan(text)).0
     }
+}
+
+/// What kind of value a mask hides, for a message that compares masked values: "40 hex digits",
+/// "a GUID", "44 Base64 characters", "12 characters". Its length and alphabet only: enough to tell
+/// a generated key from a password or one key from another, nothing to guess it by.
+pub fn kind(value: &str) -> String {
+    let n = value.chars().count();
+    let guid = n == 36
+        && value.char_indices().all(|(i, c)| {
+            matches!(i, 8 | 13 | 18 | 23) == (c == '-') && (c == '-' || c.is_ascii_hexdigit())
+        });
+    if guid {
+        "a GUID".to_string()
+    } else if n >= 16 && value.chars().all(|c| c.is_ascii_hexdigit()) {
+        format!("{n} hex digits")
+    } else if n >= 16
+        && value
+            .trim_end_matches('=')
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '/')
+        && value
+            .chars()
+            .any(|c| c.is_ascii_digit() || c == '+' || c == '/')
+    {
+        format!("{n} Base64 characters")
+    } else if n == 1 {
+        "1 character".to_string()
+    } else {
+        format!("{n} characters")
+    }
+}
+
+/// A deployment tool's token standing where the value will go (`#{Password}` for Octopus,
+/// `$(Password)`, `${PASSWORD}`, `{{password}}`, `__PASSWORD__`, `%PASSWORD%`): not a secret, and
+/// what it is tells a reviewer what kind of value NEW has.
+pub fn is_token(value: &str) -> bool {
+    let v = value.trim();
+    let inner_ok = |inner: &str| {
+        !inner.is_empty()
+            && inner
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | ':' | ' '))
+    };
+    [
+        ("#{", "}"),
+        ("$(", ")"),
+        ("${", "}"),
+        ("{{", "}}"),
+        ("__", "__"),
+        ("%", "%"),
+    ]
+    .iter()
+    .any(|(open, close)| {
+        v.len() > open.len() + close.len()
+            && v.starts_with(open)
+            && v.ends_with(close)
+            && inner_ok(&v[open.len()..v.len() - close.len()])
+    })
 }
 
 /// True for the values .NET generates a secret from rather than a secret itself (`machineKey`'s

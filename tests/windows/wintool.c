@@ -59,14 +59,11 @@ static int lock(int argc, wchar_t **argv)
         }
         held[n++] = h;
     }
-    HANDLE ready = CreateFileW(argv[2], GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
-    if (ready == INVALID_HANDLE_VALUE)
-        return 1;
-    CloseHandle(ready);
-    for (int waited = 0; waited < 120000; waited += 20) {
-        if (GetFileAttributesW(argv[3]) != INVALID_FILE_ATTRIBUTES)
-            break;
-        Sleep(20);
+    /* Say so, then hold the files until the test closes our standard input: a handshake, no clock. */
+    wprintf(L"ready\n");
+    fflush(stdout);
+    char buf[64];
+    while (fread(buf, 1, sizeof buf, stdin) > 0) {
     }
     for (int i = 0; i < n; i++)
         CloseHandle(held[i]);
@@ -81,6 +78,6 @@ int wmain(int argc, wchar_t **argv)
         return set(argc, argv);
     if (argc >= 4 && wcscmp(argv[1], L"lock") == 0)
         return lock(argc, argv);
-    fwprintf(stderr, L"usage: wintool get FILE... | set HEXATTRS FILE | lock READY RELEASE none:FILE|read:FILE...\n");
+    fwprintf(stderr, L"usage: wintool get FILE... | set HEXATTRS FILE | lock - - none:FILE|read:FILE... (holds them until stdin closes)\n");
     return 2;
 }

@@ -73,21 +73,13 @@ impl CopySettings {
             cx.location_unmatched(old_scope, old_secs[0].node);
             return;
         };
-        let new_secs = settings_sections(
-            cx.new.text,
-            new_scope.node,
-            &self.groups,
-            cx.new.id,
-            cx.new.name,
-        );
+        let new_secs = settings_sections(cx.new.text, new_scope.node, &self.groups, cx.new.id);
         for s in &new_secs {
             cx.diags.extend(s.duplicates.iter().cloned());
         }
         let base_scope = cx.base_scope(old_scope);
         let base_secs = match (cx.base, base_scope) {
-            (Some(b), Some(scope)) => {
-                settings_sections(b.text, scope.node, &self.groups, b.id, "base")
-            }
+            (Some(b), Some(scope)) => settings_sections(b.text, scope.node, &self.groups, b.id),
             _ => Vec::new(),
         };
         let prefer = self.prefer.unwrap_or(cx.shared.opts.prefer);
@@ -237,7 +229,7 @@ fn old_settings_sections<'a>(
     old_scope: &Scope<'a, 'a>,
     groups: &[String],
 ) -> Vec<SettingsSection<'a, 'a>> {
-    let mut secs = settings_sections(cx.old.text, old_scope.node, groups, cx.old.id, cx.old.name);
+    let mut secs = settings_sections(cx.old.text, old_scope.node, groups, cx.old.id);
     for sec in &mut secs {
         if sec
             .node
@@ -304,7 +296,7 @@ fn copy_setting(
             Diagnostic::new(
                 Code::SerializeAsMismatch,
                 format!(
-                    "setting `{}` is stored as {:?} in OLD but {:?} in NEW; NEW's value was kept",
+                    "setting `{}` is stored as serializeAs=\"{}\" in OLD but \"{}\" in NEW; NEW's value was kept",
                     os.name, os.serialize_as, ns.serialize_as
                 ),
             )

@@ -120,12 +120,6 @@ fn same(identity: &Identity, a: Node, b: Node, path: &str) -> bool {
 }
 
 /// A value for a message: `"value"` (masked when secret) or `(absent)`.
-fn quoted(cx: &Context, v: Option<&str>, secret: bool) -> String {
-    v.map_or("(absent)".to_string(), |v| {
-        format!("\"{}\"", cx.shown(v, secret))
-    })
-}
-
 fn site(path: &str, span: Range<usize>, secret: bool) -> Site {
     Site::new(path, span, secret)
 }
@@ -247,9 +241,7 @@ impl Pass<'_> {
             let secret = cx.secret_attribute(t.old, name) || cx.secret_attribute(t.new, name);
             if ov == nv {
                 let labels = labels(cx, (t.base, Some(t.old), Some(t.new)), Some(name));
-                let v = ov.map_or("(absent)".to_string(), |v| {
-                    format!("\"{}\"", cx.shown(v, secret))
-                });
+                let v = cx.quoted(ov, secret);
                 self.decide(
                     cx,
                     DecisionKind::KeptNew,
@@ -260,17 +252,8 @@ impl Pass<'_> {
                 );
                 continue;
             }
-            let show = |v: Option<&str>| {
-                v.map_or("(absent)".to_string(), |v| {
-                    format!("\"{}\"", cx.shown(v, secret))
-                })
-            };
-            let what = format!(
-                "@{name}: BASE {}, OLD {}, NEW {}",
-                show(bv),
-                show(ov),
-                show(nv)
-            );
+            let q = cx.quoted_all(&[bv, ov, nv], secret);
+            let what = format!("@{name}: BASE {}, OLD {}, NEW {}", q[0], q[1], q[2]);
             let at = format!("{shown}/@{name}");
             let labels = labels(cx, (t.base, Some(t.old), Some(t.new)), Some(name));
             if nv == bv {
@@ -350,12 +333,10 @@ impl Pass<'_> {
             cx,
             kind,
             shown,
-            format!(
-                "text: BASE {}, OLD {}, NEW {}",
-                quoted(cx, bt.as_deref(), secret),
-                quoted(cx, Some(&ot), secret),
-                quoted(cx, Some(&nt), secret)
-            ),
+            {
+                let q = cx.quoted_all(&[bt.as_deref(), Some(&ot), Some(&nt)], secret);
+                format!("text: BASE {}, OLD {}, NEW {}", q[0], q[1], q[2])
+            },
             chosen,
             labels,
         );

@@ -15,7 +15,8 @@ use wcmigrate::rules::Rules;
 use wcmigrate::xdt::export::{self, render, DiffOptions};
 use wcmigrate::{Input, Migration};
 
-use super::{color_enabled, fail, load_rules, refuse_output_over, write_failed, Color, Format};
+use super::args::{color_enabled, Color, Format};
+use super::{fail, load_rules, refuse_output_over, write_failed};
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum DiffFormat {
