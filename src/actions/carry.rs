@@ -8,10 +8,10 @@
 
 use std::ops::Range;
 
-use super::context::{near_miss, Context, Site};
+use super::context::{near_miss, Context, Decided, Site};
 use crate::diag::{Code, Diagnostic, FileId, Label};
 use crate::doc::{content_range, start_tag_end, value_range};
-use crate::migration::{ChangeKind, Decision, DecisionKind, Prefer};
+use crate::migration::{ChangeKind, DecisionKind, Prefer};
 use crate::remap::{raw_segments, remap, remap_segments, validated};
 
 /// A value to write: decoded, plus the raw spelling it had in OLD when that can be reused.
@@ -410,20 +410,15 @@ fn decide(
         ),
     };
     let labels = spans.labels();
-    if !(verdict == Verdict::Carry && three.base.flatten().is_none()) {
-        let mut d = Diagnostic::new(code, format!("{path}: {message}"));
-        d.labels = labels.clone();
-        if let Some(h) = help {
-            d = d.with_help(h);
-        }
-        cx.diags.push(d);
-    }
-    cx.decisions.push(Decision {
+    cx.decide(Decided {
+        code,
         kind,
-        rule: cx.rule.code.clone(),
-        path: path.to_string(),
+        path,
         message,
         chosen,
         labels,
+        help,
+        // An added key is said by N301 already.
+        quiet: verdict == Verdict::Carry && three.base.flatten().is_none(),
     });
 }

@@ -13,10 +13,10 @@ use serde::Deserialize;
 
 use super::{Claims, RuleInfo};
 use crate::config::{scopes, Identity, Scope};
-use crate::diag::{Code, Diagnostic, FileId};
+use crate::diag::{Code, Diagnostic, FileId, Label};
 use crate::doc::{first_child_slot, last_child_slot, start_tag_end, Slot};
 use crate::edit::{escape_attr, Edits};
-use crate::migration::{Change, ChangeKind, Decision, Options, Origin};
+use crate::migration::{Change, ChangeKind, Decision, DecisionKind, Options, Origin, Prefer};
 use crate::secrets::{Secrets, MASK};
 
 /// One parsed input: its id in the sources, the name it is shown by, its text and its tree.
@@ -70,6 +70,19 @@ impl Site {
             origin: None,
         }
     }
+}
+
+/// A 3-way decision as an action reports it: recorded in the migration, and shown as a diagnostic with
+/// the same message and labels unless `quiet`.
+pub struct Decided<'s> {
+    pub code: Code,
+    pub kind: DecisionKind,
+    pub path: &'s str,
+    pub message: String,
+    pub chosen: Option<Prefer>,
+    pub labels: Vec<Label>,
+    pub help: Option<&'s str>,
+    pub quiet: bool,
 }
 
 /// Elements to insert at one slot.
@@ -279,6 +292,26 @@ impl<'a> Context<'a> {
         } else {
             Origin::Admin
         })
+    }
+
+    /// Records a decision of the current rule (and its diagnostic, unless quiet).
+    pub fn decide(&mut self, d: Decided) {
+        if !d.quiet {
+            let mut diag = Diagnostic::new(d.code, format!("{}: {}", d.path, d.message));
+            diag.labels = d.labels.clone();
+            if let Some(h) = d.help {
+                diag = diag.with_help(h);
+            }
+            self.diags.push(diag);
+        }
+        self.decisions.push(Decision {
+            kind: d.kind,
+            rule: self.rule.code.clone(),
+            path: d.path.to_string(),
+            message: d.message,
+            chosen: d.chosen,
+            labels: d.labels,
+        });
     }
 
     /// Records a change made by the current rule.

@@ -11,13 +11,13 @@ use std::ops::Range;
 use roxmltree::Node;
 use serde::Deserialize;
 
-use super::context::{Context, Site};
+use super::context::{Context, Decided, Site};
 use super::{Claims, Kind, RuleAction, RuleInfo};
 use crate::config::{child_path, leaf_text, Identity, Siblings};
 use crate::diag::{Code, Diagnostic, Label};
 use crate::doc::{content_range, elements, is_self_closing, start_tag_end};
 use crate::edit::escape_text;
-use crate::migration::{ChangeKind, Decision, DecisionKind, Options, Prefer};
+use crate::migration::{ChangeKind, DecisionKind, Options, Prefer};
 
 mod splice;
 
@@ -192,19 +192,15 @@ impl Pass<'_> {
                 }),
             ),
         };
-        let mut d = Diagnostic::new(code, format!("{path}: {message}"));
-        d.labels = labels.clone();
-        if let Some(h) = help {
-            d = d.with_help(h);
-        }
-        cx.diags.push(d);
-        cx.decisions.push(Decision {
+        cx.decide(Decided {
+            code,
             kind,
-            rule: cx.rule.code.clone(),
-            path: path.to_string(),
+            path,
             message,
             chosen,
             labels,
+            help,
+            quiet: false,
         });
     }
 
