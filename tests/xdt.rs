@@ -1169,3 +1169,16 @@ fn cli_output_naming_source_or_transform_is_refused() {
         tf
     );
 }
+
+/// As in merge (E021): an element named with a character a windows-1252 SOURCE cannot hold has no way
+/// to be written (a character reference is not allowed in a name); refused, nothing written.
+#[test]
+fn a_name_the_source_encoding_cannot_hold_is_refused() {
+    let src = "<?xml version=\"1.0\" encoding=\"windows-1252\"?>\n<configuration>\n  <system.web>\n  </system.web>\n</configuration>\n";
+    let tf = t("  <system.web><\u{7530} xdt:Transform=\"Insert\" /></system.web>");
+    assert_eq!(codes(&err(src, &tf)), ["E021"]);
+    // In a value the character is written as a reference, which .NET reads back as itself.
+    let tf = t("  <system.web><pages theme=\"\u{7530}\" xdt:Transform=\"Insert\" /></system.web>");
+    let (out, _) = ok(src, &tf);
+    assert!(out.contains("\u{7530}"), "{out}");
+}

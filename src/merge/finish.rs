@@ -71,7 +71,7 @@ impl Spliced {
             }
         };
         if let Charset::Legacy(e) = self.new.decoded.encoding.charset {
-            unencodable(&self.merged_text, e, &self.new)?;
+            crate::doc::unencodable(&self.merged_text, e, &self.new.name)?;
         }
         Ok(Verified {
             spliced: self,
@@ -116,72 +116,4 @@ impl Verified {
             merged_secrets: self.merged_secrets,
         }
     }
-}
-
-/// Refuses a character NEW's single-byte encoding lacks where XML has no way to write it (a name,
-/// CDATA, a comment, a processing instruction): there the encoder's `&#N;` would damage the file.
-/// In attribute values and text a character reference means the same character, so it is fine.
-fn unencodable(
-    text: &str,
-    e: &'static encoding_rs::Encoding,
-    new: &Loaded,
-) -> Result<(), Diagnostic> {
-    if !e.encode(text).2 {
-        return Ok(()); // Every character has its byte.
-    }
-    #[derive(PartialEq)]
-    enum In {
-        Text,
-        Markup,
-        Value(u8),
-        Comment,
-        Cdata,
-        Pi,
-    }
-    let mut state = In::Text;
-    let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let rest = &text[i..];
-        match state {
-            In::Text if rest.starts_with("<!--") => (state, i) = (In::Comment, i + 4),
-            In::Text if rest.starts_with("<![CDATA[") => (state, i) = (In::Cdata, i + 9),
-            In::Text if rest.starts_with("<?") || rest.starts_with("<!") => {
-                (state, i) = (In::Pi, i + 2)
-            }
-            In::Text if b[i] == b'<' => (state, i) = (In::Markup, i + 1),
-            In::Markup if b[i] == b'"' || b[i] == b'\'' => (state, i) = (In::Value(b[i]), i + 1),
-            In::Markup if b[i] == b'>' => (state, i) = (In::Text, i + 1),
-            In::Value(q) if b[i] == q => (state, i) = (In::Markup, i + 1),
-            In::Comment if rest.starts_with("-->") => (state, i) = (In::Text, i + 3),
-            In::Cdata if rest.starts_with("]]>") => (state, i) = (In::Text, i + 3),
-            In::Pi if b[i] == b'>' => (state, i) = (In::Text, i + 1),
-            _ => {
-                let c = rest.chars().next().expect("not at the end");
-                let mut buf = [0u8; 4];
-                let where_ = match state {
-                    In::Markup => "a name",
-                    In::Comment => "a comment",
-                    In::Cdata => "a CDATA section",
-                    In::Pi => "a processing instruction or declaration",
-                    In::Text | In::Value(_) => "",
-                };
-                if !c.is_ascii() && !where_.is_empty() && e.encode(c.encode_utf8(&mut buf)).2 {
-                    let line = text[..i].matches('\n').count() + 1;
-                    return Err(Diagnostic::new(
-                        Code::Unencodable,
-                        format!(
-                            "{}: NEW is stored as {}, which has no `{c}` (U+{:04X}); carried from OLD, it would land in {where_} (line {line} of the merged file), where XML cannot write it as a character reference; nothing was written",
-                            new.name,
-                            e.name(),
-                            c as u32
-                        ),
-                    )
-                    .with_help(format!("convert NEW to UTF-8 first (save it as UTF-8 and change its declaration to encoding=\"utf-8\"), then run again; or rename what holds `{c}` in OLD")));
-                }
-                i += c.len_utf8();
-            }
-        }
-    }
-    Ok(())
 }

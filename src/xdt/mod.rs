@@ -240,6 +240,9 @@ fn stages(
         );
     } else if current != decoded.text {
         parse(&current, src_id, &source.name).map_err(|e| vec![bug(&e.message)])?;
+        if let crate::text::Charset::Legacy(e) = decoded.encoding.charset {
+            crate::doc::unencodable(&current, e, &source.name).map_err(|d| vec![d])?;
+        }
     }
     let failed = all.iter().any(|d| d.is_error());
     if failed {
