@@ -91,7 +91,7 @@ pub fn diff(args: &DiffArgs) -> ExitCode {
             .zip(&read)
             .map(|((what, path), (_, meta))| (what, path.as_path(), FileKey::of(path, meta)))
             .collect();
-        if let Err(d) = refuse_output_over(out, &named, "") {
+        if let Err(d) = refuse_output_over(out, "-o", &named, "") {
             return fail(&[d], &pre, style, format);
         }
     }

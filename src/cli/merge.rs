@@ -356,9 +356,6 @@ fn refuse_output_over_input(
     args: &MergeArgs,
     read: &[ReadInput],
 ) -> Result<(), Diagnostic> {
-    let Some(out_key) = FileKey::at(out) else {
-        return Ok(()); // nothing there yet: not an input
-    };
     let mut named: Vec<(&str, &Path, Option<FileKey>)> = [("OLD", &args.old), ("NEW", &args.new)]
         .into_iter()
         .chain(args.base.as_ref().map(|b| ("BASE", b)))
@@ -368,25 +365,7 @@ fn refuse_output_over_input(
     if let Some(rules) = &args.engine.rules {
         named.push(("the --rules file", rules, FileKey::at(rules)));
     }
-    let Some((what, path, _)) = named
-        .into_iter()
-        .find(|(_, _, k)| k.as_ref() == Some(&out_key))
-    else {
-        return Ok(());
-    };
-    let d = Diagnostic::new(
-        Code::OutputIsInput,
-        format!(
-            "{flag} {} is {what} ({}): writing there would destroy it; nothing was written",
-            out.display(),
-            path.display()
-        ),
-    );
-    Err(if what == "NEW" {
-        d.with_help("to rewrite NEW itself, use --in-place: it keeps the original as NEW.bak")
-    } else {
-        d.with_help("write the merged file to a path of its own, e.g. -o merged.config")
-    })
+    super::refuse_output_over(out, flag, &named, "NEW")
 }
 
 /// For tests only: with `WCMIGRATE_TEST_PAUSE_BEFORE_WRITE=FIFO`, a merge that has read its inputs

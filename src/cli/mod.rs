@@ -114,10 +114,12 @@ pub fn write_failed(path: &Path, e: std::io::Error) -> Diagnostic {
     .with_help(help.unwrap_or("check that the folder exists, is writable and has free space"))
 }
 
-/// E015 when `out` is one of the `named` files read (same file identity, or path); `rewritten` names
-/// the input `--in-place` rewrites, for the help.
+/// E015 when `out`, given as `flag`, is one of the `named` files read (same file identity: one path,
+/// a hard link or a link to it): writing there would destroy it, and for OLD or BASE it is often the
+/// admin's only copy. `rewritten` names the input `--in-place` rewrites, for the help.
 pub fn refuse_output_over(
     out: &Path,
+    flag: &str,
     named: &[(&str, &Path, Option<wcmigrate::output::FileKey>)],
     rewritten: &str,
 ) -> Result<(), Diagnostic> {
@@ -130,7 +132,7 @@ pub fn refuse_output_over(
     let d = Diagnostic::new(
         Code::OutputIsInput,
         format!(
-            "-o {} is {what} ({}): writing the result there would destroy it; nothing was written",
+            "{flag} {} is {what} ({}): writing there would destroy it; nothing was written",
             out.display(),
             path.display()
         ),

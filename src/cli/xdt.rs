@@ -89,7 +89,7 @@ pub fn run(cmd: &XdtCommand) -> ExitCode {
                 .zip(&read)
                 .map(|((what, path), (_, meta))| (what, path.as_path(), FileKey::of(path, meta)))
                 .collect();
-        if let Err(d) = refuse_output_over(out, &named, "SOURCE") {
+        if let Err(d) = refuse_output_over(out, "-o", &named, "SOURCE") {
             return fail(&[d], &pre, style, *format);
         }
     }

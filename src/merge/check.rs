@@ -114,7 +114,13 @@ fn same(a: Node, b: Node) -> bool {
         v.sort_unstable();
         v
     }
-    let text = |n: Node| -> String { n.children().filter_map(|c| c.text()).collect() };
+    // Character data only: a comment's text is not the element's (as in `config::leaf_text`).
+    let text = |n: Node| -> String {
+        n.children()
+            .filter(|c| c.is_text())
+            .filter_map(|c| c.text())
+            .collect()
+    };
     a.tag_name() == b.tag_name()
         && attrs(a) == attrs(b)
         && text(a).trim() == text(b).trim()
