@@ -12,6 +12,14 @@ pub struct Splice {
     pub text: String,
 }
 
+/// Where one splice landed: the bytes it replaced in the original text, and the bytes it wrote in
+/// the result. Outside these, the two texts are the same bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Landed {
+    pub original: Range<usize>,
+    pub result: Range<usize>,
+}
+
 /// An ordered set of non-overlapping splices of one text.
 #[derive(Debug, Clone, Default)]
 pub struct Edits {
@@ -68,10 +76,17 @@ impl Edits {
     /// [`Edits::apply`], or the range of the first splice that overlaps an earlier one, lies past the
     /// end or cuts a character: the caller can refuse to write rather than drop an edit or panic.
     pub fn try_apply(&self, original: &str) -> Result<String, Range<usize>> {
+        self.try_apply_landed(original).map(|(text, _)| text)
+    }
+
+    /// [`Edits::try_apply`], also telling where each splice landed in the result, in order: what a
+    /// renderer needs to show the change without comparing the two whole texts.
+    pub fn try_apply_landed(&self, original: &str) -> Result<(String, Vec<Landed>), Range<usize>> {
         let order = self.ordered();
         let mut out = String::with_capacity(
             original.len() + order.iter().map(|s| s.text.len()).sum::<usize>(),
         );
+        let mut landed = Vec::with_capacity(order.len());
         let mut pos = 0;
         for s in order {
             let fits = s.range.start >= pos
@@ -82,11 +97,16 @@ impl Edits {
                 return Err(s.range.clone());
             }
             out.push_str(&original[pos..s.range.start]);
+            let at = out.len();
             out.push_str(&s.text);
+            landed.push(Landed {
+                original: s.range.clone(),
+                result: at..out.len(),
+            });
             pos = s.range.end;
         }
         out.push_str(&original[pos..]);
-        Ok(out)
+        Ok((out, landed))
     }
 
     fn ordered(&self) -> Vec<&Splice> {

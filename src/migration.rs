@@ -144,6 +144,10 @@ pub struct Migration {
     /// NEW as decoded text, and the merged text.
     pub new_text: String,
     pub merged_text: String,
+    /// Where NEW was spliced, in order (ranges in `new_text` and in `merged_text`); outside them the
+    /// two texts are equal. `None` when the result was not made by one splice of NEW (XDT applies
+    /// its transforms one after another): renderers then compare the whole texts.
+    pub landed: Option<Vec<crate::edit::Landed>>,
     /// The merged file's bytes, in NEW's encoding.
     pub output: Vec<u8>,
     pub changes: Vec<Change>,

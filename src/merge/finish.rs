@@ -9,15 +9,15 @@ use std::ops::Range;
 use super::load::Loaded;
 use crate::diag::{Code, Diagnostic, FileId, Sources};
 use crate::doc::parse;
-use crate::edit::Edits;
+use crate::edit::{Edits, Landed};
 use crate::migration::{Change, Decision, Migration};
 use crate::secrets::Secrets;
 use crate::text::Charset;
 
 /// NEW's text with every edit applied. Two edits of the same bytes are a bug: refuse to write rather
 /// than drop one.
-pub fn splice(new: &Loaded, edits: &Edits) -> Result<String, Diagnostic> {
-    edits.try_apply(&new.decoded.text).map_err(|r| {
+pub fn splice(new: &Loaded, edits: &Edits) -> Result<(String, Vec<Landed>), Diagnostic> {
+    edits.try_apply_landed(&new.decoded.text).map_err(|r| {
         Diagnostic::new(
             Code::OutputInvalid,
             format!(
@@ -36,6 +36,7 @@ pub struct Spliced {
     pub old: FileId,
     pub base: Option<FileId>,
     pub merged_text: String,
+    pub landed: Vec<Landed>,
     pub changes: Vec<Change>,
     pub decisions: Vec<Decision>,
 }
@@ -90,6 +91,7 @@ impl Verified {
             old,
             base,
             merged_text,
+            landed,
             mut changes,
             decisions,
         } = self.spliced;
@@ -108,6 +110,7 @@ impl Verified {
             new_encoding: new.decoded.encoding,
             new_text: new.decoded.text,
             merged_text,
+            landed: Some(landed),
             output,
             changes,
             decisions,

@@ -123,7 +123,7 @@ fn stages(
     diags.extend(planned.diags);
 
     // Splice NEW, then check the result before anyone may write it.
-    let merged_text = finish::splice(&new_in, &planned.edits)?;
+    let (merged_text, landed) = finish::splice(&new_in, &planned.edits)?;
     // The input trees are done with: free them before the output is parsed, to lower the peak.
     drop((ext_docs, base_doc, old_doc, new_doc));
     let spliced = finish::Spliced {
@@ -131,6 +131,7 @@ fn stages(
         base: base_in.map(|b| b.id),
         new: new_in,
         merged_text,
+        landed,
         changes: planned.changes,
         decisions: planned.decisions,
     };

@@ -337,6 +337,7 @@ impl Done {
                 new_encoding: self.decoded.encoding,
                 new_text: self.decoded.text,
                 merged_text: self.result,
+                landed: None,
                 output,
                 changes,
                 decisions: Vec::new(),
