@@ -6,6 +6,9 @@
 //! no diagnostic, and it never changes what is written to the migrated file.
 
 use std::ops::Range;
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
 
 use serde::Deserialize;
 
@@ -35,6 +38,10 @@ pub struct Secrets {
     /// `,password=...` in a Redis list, `?sig=...` in a URL query.
     #[serde(default = "default_keywords")]
     pub keywords: Vec<String>,
+    /// `names` as one automaton, built on first use (the lists are public and may be changed
+    /// before); [`Secrets::normalized`] starts it afresh.
+    #[serde(skip)]
+    names_matcher: OnceLock<Option<AhoCorasick>>,
 }
 
 fn strings(list: &[&str]) -> Vec<String> {
@@ -95,6 +102,7 @@ impl Default for Secrets {
             words: default_words(),
             attributes: default_attributes(),
             keywords: default_keywords(),
+            names_matcher: OnceLock::new(),
         }
     }
 }
@@ -107,19 +115,16 @@ impl Secrets {
                 *n = n.to_ascii_lowercase().replace([' ', '-'], "");
             }
         }
+        self.names_matcher = OnceLock::new();
         self
     }
 
     /// True when `name` (a key, setting or element name) says its value is a secret.
     pub fn is_secret_name(&self, name: &str) -> bool {
-        if self.contains_name(name) {
-            return true;
-        }
-        let mut words = Vec::new();
-        split_words(name, &mut words);
-        words
-            .iter()
-            .any(|w| self.words.iter().any(|p| p.eq_ignore_ascii_case(w)))
+        self.contains_name(name)
+            || any_word(name, |w| {
+                self.words.iter().any(|p| p.eq_ignore_ascii_case(w))
+            })
     }
 
     /// True when an attribute holds a secret wherever it appears: listed, or named like a secret
@@ -156,15 +161,25 @@ impl Secrets {
     }
 
     fn contains_name(&self, name: &str) -> bool {
-        // Names are short, so a plain scan that checks the first byte before comparing beats a
-        // general substring search here.
-        let lower = name.to_ascii_lowercase();
-        let hay = lower.as_bytes();
-        self.names.iter().map(String::as_bytes).any(|p| {
-            !p.is_empty()
-                && hay.len() >= p.len()
-                && hay.windows(p.len()).any(|w| w[0] == p[0] && w == p)
-        })
+        // Called for every key and attribute name of every input (a 100,000-key file: millions of
+        // calls): one pass of one automaton, ignoring ASCII case (the patterns are lowercase).
+        let matcher = self.names_matcher.get_or_init(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(self.names.iter().filter(|n| !n.is_empty()))
+                .ok()
+        });
+        match matcher {
+            Some(m) => m.is_match(name),
+            // Lists too large for an automaton (a hostile rules file): the plain scan.
+            None => self.names.iter().any(|p| {
+                !p.is_empty()
+                    && name
+                        .as_bytes()
+                        .windows(p.len())
+                        .any(|w| w.eq_ignore_ascii_case(p.as_bytes()))
+            }),
+        }
     }
 
     /// Ranges of secrets inside one decoded value, by its shape alone.
@@ -277,7 +292,9 @@ pub fn is_placeholder(value: &str) -> bool {
 
 /// Splits a name into words: at `_`, `.`, `-`, `:`, spaces, and where a lowercase letter or digit is
 /// followed by an uppercase one (`SmtpPass` → `Smtp`, `Pass`; `API_KEY` → `API`, `KEY`).
-fn split_words<'n>(name: &'n str, out: &mut Vec<&'n str>) {
+/// True when `hit` holds for one of `name`'s words (split at `_`, `.`, `-`, `:`, spaces, slashes and
+/// lower-to-upper case), found without collecting them.
+fn any_word(name: &str, mut hit: impl FnMut(&str) -> bool) -> bool {
     let b = name.as_bytes();
     let mut start = 0;
     for i in 0..=b.len() {
@@ -287,8 +304,8 @@ fn split_words<'n>(name: &'n str, out: &mut Vec<&'n str>) {
                 && b[i].is_ascii_uppercase()
                 && (b[i - 1].is_ascii_lowercase() || b[i - 1].is_ascii_digit()));
         if boundary {
-            if i > start {
-                out.push(&name[start..i]);
+            if i > start && hit(&name[start..i]) {
+                return true;
             }
             start = if i < b.len() && !b[i].is_ascii_alphanumeric() {
                 i + 1
@@ -297,6 +314,7 @@ fn split_words<'n>(name: &'n str, out: &mut Vec<&'n str>) {
             };
         }
     }
+    false
 }
 
 /// Replaces the secret ranges of `text` by [`MASK`] (keeping line breaks, so lines stay aligned) and

@@ -63,6 +63,14 @@ pub fn scan(secrets: &Secrets, text: &str) -> Vec<Range<usize>> {
     out
 }
 
+/// `raw.contains("://")`, without setting up a substring search for each short value.
+fn has_scheme(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    b.iter()
+        .enumerate()
+        .any(|(i, &c)| c == b':' && b[i + 1..].starts_with(b"//"))
+}
+
 fn find_byte(b: &[u8], c: u8, from: usize) -> Option<usize> {
     b[from..].iter().position(|&x| x == c).map(|j| from + j)
 }
@@ -111,7 +119,7 @@ fn value(secrets: &Secrets, text: &str, r: Range<usize>, whole: bool, out: &mut 
         }
         return;
     }
-    if !raw.contains('=') && !raw.contains("://") {
+    if !raw.contains('=') && !has_scheme(raw) {
         return; // The common case: no shape a secret can take.
     }
     if !raw.contains('&') {
@@ -201,14 +209,22 @@ fn start_tag(
             .map(|a| &text[a.value.clone()])
     };
     let named_secret = |n: &str| attr(n).is_some_and(|k| secrets.is_secret_name(k));
+    // What `is_secret_attribute_of` decides, with the element's and its key's names judged once
+    // per tag rather than once per attribute.
+    let element_secret = secrets.is_secret_name(name);
+    let mut key_secret = None;
     for a in &attrs {
         let a_name = &text[a.name.clone()];
         let local = a_name.rsplit(':').next().unwrap_or(a_name);
-        let whole = secrets.is_secret_attribute_of(name, local, attr);
+        let whole = secrets.is_secret_attribute(local)
+            || (local == "value"
+                && (element_secret
+                    || *key_secret
+                        .get_or_insert_with(|| named_secret("key") || named_secret("name"))));
         value(secrets, text, a.value.clone(), whole, out);
     }
     let frame = Frame {
-        secret_text: secrets.is_secret_name(name)
+        secret_text: element_secret
             || (name == "value" && parent.is_some_and(|p| p.secret_setting)),
         secret_setting: name == "setting" && named_secret("name"),
     };
