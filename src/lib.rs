@@ -28,6 +28,7 @@ pub mod report;
 pub mod rules;
 pub mod secrets;
 pub mod text;
+pub mod wellformed;
 #[cfg(windows)]
 pub mod winfs;
 pub mod winpath;

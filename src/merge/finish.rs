@@ -49,27 +49,32 @@ pub struct Verified {
 }
 
 impl Spliced {
-    /// Parses the merged text (an unchanged NEW needs no second look) and marks its secrets.
+    /// Checks that the merged text is well-formed (an unchanged NEW needs no second look), in one
+    /// streaming pass with no tree, and marks its secrets.
     pub fn verify(self, secrets: &Secrets, sources: &Sources) -> Result<Verified, Diagnostic> {
         let new_secrets = sources.get(self.new.id).secrets.clone();
-        let merged_secrets = if self.merged_text == self.new.decoded.text {
+        let merged_secrets = if self.landed.is_empty() {
             new_secrets.clone()
         } else {
-            match parse(&self.merged_text, self.new.id, &self.new.name) {
-                Ok(_) => secrets.scan(&self.merged_text),
-                Err(e) => {
-                    return Err(Diagnostic::new(
-                        Code::OutputInvalid,
-                        format!(
-                            "the merged text is not well-formed ({}); nothing was written",
-                            e.message
-                        ),
-                    )
-                    .with_help(
-                        "please report this with the two input files (remove secrets first)",
-                    ))
-                }
+            let checked = crate::wellformed::check(&self.merged_text, crate::doc::DEPTH_LIMIT);
+            // The tests run debug builds: there the tree parser must agree on every output.
+            debug_assert_eq!(
+                checked.is_ok(),
+                parse(&self.merged_text, self.new.id, &self.new.name).is_ok(),
+                "wellformed::check and the parser disagree on a merged text"
+            );
+            if let Err(e) = checked {
+                let (line, column) = crate::diag::line_col(&self.merged_text, e.at);
+                return Err(Diagnostic::new(
+                    Code::OutputInvalid,
+                    format!(
+                        "the merged text is not well-formed ({} at {line}:{column} of the result); nothing was written",
+                        e.what
+                    ),
+                )
+                .with_help("please report this with the two input files (remove secrets first)"));
             }
+            secrets.scan(&self.merged_text)
         };
         if let Charset::Legacy(e) = self.new.decoded.encoding.charset {
             crate::doc::unencodable(&self.merged_text, e, &self.new.name)?;
