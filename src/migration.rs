@@ -142,7 +142,7 @@ pub struct Migration {
     pub base: Option<FileId>,
     pub new_encoding: FileEncoding,
     /// NEW as decoded text, and the merged text.
-    pub new_text: String,
+    pub new_text: std::sync::Arc<str>,
     pub merged_text: String,
     /// Where NEW was spliced, in order (ranges in `new_text` and in `merged_text`); outside them the
     /// two texts are equal. `None` when the result was not made by one splice of NEW (XDT applies
@@ -161,7 +161,7 @@ pub struct Migration {
 
 impl Migration {
     pub fn changed(&self) -> bool {
-        self.merged_text != self.new_text
+        *self.merged_text != *self.new_text
     }
 
     /// NEW's text as a renderer may show it: secrets masked (line breaks kept) unless `show`.

@@ -56,7 +56,9 @@ pub struct DecodeError {
 /// A decoded file: its text (without BOM) and how to write it back.
 #[derive(Debug, Clone)]
 pub struct Decoded {
-    pub text: String,
+    /// Shared, not copied, by everything that keeps the text (the sources diagnostics point into,
+    /// the run's view of the input, the migration): one copy of each input.
+    pub text: std::sync::Arc<str>,
     pub encoding: FileEncoding,
 }
 
@@ -84,7 +86,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
                     bom: false,
                 };
                 return Ok(Decoded {
-                    text: text.into_owned(),
+                    text: text.into(),
                     encoding,
                 });
             }
@@ -92,7 +94,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
     }
     let text = match charset {
         Charset::Utf8 => match std::str::from_utf8(body) {
-            Ok(s) => s.to_string(),
+            Ok(s) => std::sync::Arc::<str>::from(s),
             Err(e) => return Err(DecodeError {
                 offset: bom_len + e.valid_up_to(),
                 message: "invalid UTF-8 byte sequence".into(),
@@ -101,7 +103,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
                     .into(),
             }),
         },
-        _ => decode_utf16(body, charset == Charset::Utf16Be, bom_len)?,
+        _ => decode_utf16(body, charset == Charset::Utf16Be, bom_len)?.into(),
     };
     let encoding = FileEncoding {
         charset,
@@ -275,7 +277,7 @@ mod tests {
                 bytes.extend(if be { u.to_be_bytes() } else { u.to_le_bytes() });
             }
             let d = decode(&bytes).unwrap();
-            assert_eq!(d.text, text);
+            assert_eq!(&*d.text, text);
             assert_eq!(encode(&d.text, d.encoding), bytes);
         }
     }

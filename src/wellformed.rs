@@ -182,47 +182,55 @@ fn bound(prefixes: &[&str], prefix: &str, at: usize) -> Result<(), NotWellFormed
 }
 
 /// Every `&` in `r` starts one of XML's five entities or a reference to a character XML allows;
-/// `<` may not appear; and every character is one XML allows.
+/// `<` may not appear; and every character is one XML allows. One pass over the bytes: in UTF-8 the
+/// characters XML refuses are the C0 controls but tab and line breaks, and U+FFFE/U+FFFF
+/// (`EF BF BE`/`EF BF BF`); a `&str` holds no surrogates.
 fn references(text: &str, r: Range<usize>) -> Result<(), NotWellFormed> {
-    let s = &text[r.clone()];
-    if let Some(i) = s.find(|c: char| !is_xml_char(c)) {
-        return fail(r.start + i, "a character XML does not allow");
-    }
-    let mut rest = s;
-    let mut base = r.start;
-    while let Some(i) = rest.find(['&', '<']) {
-        let at = base + i;
-        if rest.as_bytes()[i] == b'<' {
-            return fail(at, "`<` in a value");
-        }
-        let after = &rest[i + 1..];
-        let Some(end) = after.find(';') else {
-            return fail(at, "`&` that starts no reference");
-        };
-        let name = &after[..end];
-        let ok = match name.strip_prefix('#') {
-            Some(num) => {
-                let code = match num.strip_prefix('x') {
-                    Some(hex) if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
-                        u32::from_str_radix(hex, 16).ok()
-                    }
-                    None if !num.is_empty() && num.bytes().all(|b| b.is_ascii_digit()) => {
-                        num.parse().ok()
-                    }
-                    _ => None,
-                };
-                code.and_then(char::from_u32).is_some_and(is_xml_char)
+    let b = text.as_bytes();
+    let mut i = r.start;
+    while i < r.end {
+        match b[i] {
+            b'<' => return fail(i, "`<` in a value"),
+            b'&' => i = reference(text, i, r.end)?,
+            0x00..=0x08 | 0x0B | 0x0C | 0x0E..=0x1F => {
+                return fail(i, "a character XML does not allow")
             }
-            None => matches!(name, "lt" | "gt" | "amp" | "apos" | "quot"),
-        };
-        if !ok {
-            return fail(at, format!("`&{name};` is not a reference XML knows"));
+            0xEF if b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)) => {
+                return fail(i, "a character XML does not allow")
+            }
+            _ => i += 1,
         }
-        let consumed = i + 1 + end + 1;
-        rest = &rest[consumed..];
-        base += consumed;
     }
     Ok(())
+}
+
+/// The reference at `at` (an `&`), ending before `end`: where it ends, or why it is not one.
+fn reference(text: &str, at: usize, end: usize) -> Result<usize, NotWellFormed> {
+    let after = &text[at + 1..end];
+    let Some(semi) = after.find(';') else {
+        return fail(at, "`&` that starts no reference");
+    };
+    let name = &after[..semi];
+    let ok = match name.strip_prefix('#') {
+        Some(num) => {
+            let code = match num.strip_prefix('x') {
+                Some(hex) if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                    u32::from_str_radix(hex, 16).ok()
+                }
+                None if !num.is_empty() && num.bytes().all(|b| b.is_ascii_digit()) => {
+                    num.parse().ok()
+                }
+                _ => None,
+            };
+            code.and_then(char::from_u32).is_some_and(is_xml_char)
+        }
+        None => matches!(name, "lt" | "gt" | "amp" | "apos" | "quot"),
+    };
+    if ok {
+        Ok(at + 1 + semi + 1)
+    } else {
+        fail(at, format!("`&{name};` is not a reference XML knows"))
+    }
 }
 
 fn is_xml_char(c: char) -> bool {
@@ -281,6 +289,8 @@ mod tests {
             "<a/>text",
             "<!DOCTYPE a><a/>",
             "<a>\u{1}</a>",
+            "<a x='\u{fffe}'/>",
+            "<a>\u{ffff}</a>",
             "<a x='<'/>",
         ] {
             assert!(!ok(bad), "{bad:?}");

@@ -74,7 +74,7 @@ proptest! {
         let bom: &[u8] = if new.starts_with('\u{FEFF}') { b"\xEF\xBB\xBF" } else { b"" };
         prop_assert_eq!(&m.output[..bom.len()], bom, "NEW's BOM is kept");
         prop_assert_eq!(&m.output[bom.len()..], m.merged_text.as_bytes());
-        let diff = similar::TextDiff::from_lines(m.new_text.as_str(), m.merged_text.as_str());
+        let diff = similar::TextDiff::from_lines(&*m.new_text, m.merged_text.as_str());
         for op in diff.ops() {
             let old_lines: Vec<&str> = diff.iter_changes(op).filter(|c| c.tag() == similar::ChangeTag::Delete).map(|c| c.value()).collect();
             let new_lines: Vec<&str> = diff.iter_changes(op).filter(|c| c.tag() == similar::ChangeTag::Insert).map(|c| c.value()).collect();

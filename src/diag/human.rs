@@ -190,7 +190,7 @@ impl ShownFiles<'_> {
             let file = sources.get(id);
             let name = visible(&file.name);
             if show_secrets {
-                let text = visible_source(file.text.clone());
+                let text = visible_source(file.text.to_string());
                 (Arc::new(Shown::new(&name, text)), Box::new(|o| o))
             } else {
                 let (t, m) = mask(&file.text, &file.secrets);

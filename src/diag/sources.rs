@@ -3,7 +3,7 @@
 //! [`Sources::add_input`] from its bytes), so no later stage can show it unmasked. It must not render anything or decide what is secret.
 
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 
@@ -20,8 +20,8 @@ pub struct FileId(pub usize);
 pub struct SourceFile {
     /// The name shown to the user (the path as given).
     pub name: String,
-    /// The decoded text; spans are byte offsets into it.
-    pub text: String,
+    /// The decoded text; spans are byte offsets into it. Shared with the run that read it.
+    pub text: Arc<str>,
     /// Byte ranges of secret values in `text`, masked when shown.
     pub secrets: Vec<Range<usize>>,
 }
@@ -36,7 +36,7 @@ pub struct Sources {
 
 impl Sources {
     /// Registers a file that holds no secrets (a rules file, a manifest).
-    pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
         self.push(name.into(), text.into(), Vec::new())
     }
 
@@ -45,7 +45,7 @@ impl Sources {
     pub fn add_config(
         &mut self,
         name: impl Into<String>,
-        text: impl Into<String>,
+        text: impl Into<Arc<str>>,
         secrets: &Secrets,
     ) -> FileId {
         let text = text.into();
@@ -63,7 +63,7 @@ impl Sources {
         secrets: &Secrets,
     ) -> Result<(FileId, Decoded), Diagnostic> {
         match decode(bytes) {
-            Ok(d) => Ok((self.add_config(name, d.text.clone(), secrets), d)),
+            Ok(d) => Ok((self.add_config(name, Arc::clone(&d.text), secrets), d)),
             Err(e) => {
                 let end = e.offset.min(bytes.len());
                 let prefix = String::from_utf8_lossy(&bytes[..end]).into_owned();
@@ -82,7 +82,7 @@ impl Sources {
         }
     }
 
-    fn push(&mut self, name: String, text: String, secrets: Vec<Range<usize>>) -> FileId {
+    fn push(&mut self, name: String, text: Arc<str>, secrets: Vec<Range<usize>>) -> FileId {
         self.files.push(SourceFile {
             name,
             text,

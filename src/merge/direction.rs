@@ -7,7 +7,7 @@
 //! name at most), so no secret reaches the message.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use roxmltree::Node;
 
@@ -75,7 +75,9 @@ fn versions<'a>(doc: &'a roxmltree::Document<'a>) -> BTreeMap<String, (Version, 
 /// `Type, Assembly, Version=1.2.3.4, ...` or `Assembly, Version=...`: the simple name before
 /// `Version=`, and the version.
 fn assembly_version(value: &str) -> Option<(String, Version)> {
-    if !value.contains("Version=") {
+    // Every attribute value of both files passes here: a byte search for the comma every
+    // assembly-qualified name has comes before the substring search.
+    if !value.contains(',') || !value.contains("Version=") {
         return None;
     }
     let parts: Vec<&str> = value.split(',').map(str::trim).collect();
@@ -95,9 +97,10 @@ fn fresh(value: &str) -> bool {
 }
 
 /// The top-level appSettings keys (folded) with their value and element.
-fn app_settings<'a>(side: &Side<'a>) -> BTreeMap<String, (&'a str, Node<'a, 'a>)> {
+fn app_settings<'a>(side: &Side<'a>) -> HashMap<String, (&'a str, Node<'a, 'a>)> {
     let doc = side.doc;
-    let mut out = BTreeMap::new();
+    // Hashed, not ordered: only lookups and counts are made of it (the clue is put in OLD's order).
+    let mut out = HashMap::new();
     for sec in doc
         .root_element()
         .children()

@@ -6,6 +6,7 @@
 //! to.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use roxmltree::{Document, Node, NodeId};
 
@@ -26,7 +27,7 @@ pub struct External {
     /// `file` or `configSource`.
     pub attribute: &'static str,
     pub id: FileId,
-    pub text: String,
+    pub text: Arc<str>,
 }
 
 /// Resolves a relative `file=`/`configSource=` path against the config's folder, or says why not:
@@ -123,8 +124,11 @@ pub fn read(
                 });
                 match read {
                     Ok((path, d)) => {
-                        let id =
-                            sources.add_config(path.display().to_string(), d.text.clone(), secrets);
+                        let id = sources.add_config(
+                            path.display().to_string(),
+                            Arc::clone(&d.text),
+                            secrets,
+                        );
                         diags.push(
                             Diagnostic::new(
                                 Code::ExternalRead,

@@ -28,6 +28,8 @@ pub fn scan(secrets: &Secrets, text: &str) -> Vec<Range<usize>> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
+    // The last element name judged: a config repeats one (`add`) thousands of times in a row.
+    let mut memo: Option<(&str, bool)> = None;
     let mut i = 0;
     while i < b.len() {
         let Some(lt) = find_byte(b, b'<', i) else {
@@ -50,8 +52,14 @@ pub fn scan(secrets: &Secrets, text: &str) -> Vec<Range<usize>> {
             stack.pop();
             i = find_byte(b, b'>', lt).map_or(b.len(), |e| e + 1);
         } else {
-            let (end, frame, self_closing) =
-                start_tag(secrets, text, lt, stack.last().copied(), &mut out);
+            let (end, frame, self_closing) = start_tag(
+                secrets,
+                text,
+                lt,
+                stack.last().copied(),
+                &mut memo,
+                &mut out,
+            );
             if !self_closing {
                 stack.push(frame);
             }
@@ -140,11 +148,12 @@ fn value(secrets: &Secrets, text: &str, r: Range<usize>, whole: bool, out: &mut 
 
 /// Reads the start tag at `lt`, records its secret values, and returns where it ends, the frame of
 /// the element it opens and whether it closes itself.
-fn start_tag(
+fn start_tag<'t>(
     secrets: &Secrets,
-    text: &str,
+    text: &'t str,
     lt: usize,
     parent: Option<Frame>,
+    memo: &mut Option<(&'t str, bool)>,
     out: &mut Vec<Range<usize>>,
 ) -> (usize, Frame, bool) {
     let b = text.as_bytes();
@@ -211,7 +220,14 @@ fn start_tag(
     let named_secret = |n: &str| attr(n).is_some_and(|k| secrets.is_secret_name(k));
     // What `is_secret_attribute_of` decides, with the element's and its key's names judged once
     // per tag rather than once per attribute.
-    let element_secret = secrets.is_secret_name(name);
+    let element_secret = match *memo {
+        Some((last, secret)) if last == name => secret,
+        _ => {
+            let secret = secrets.is_secret_name(name);
+            *memo = Some((name, secret));
+            secret
+        }
+    };
     let mut key_secret = None;
     for a in &attrs {
         let a_name = &text[a.name.clone()];

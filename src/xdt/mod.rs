@@ -147,7 +147,7 @@ fn stages(
             )
             .with_label(tf_id, element_span(tf.text, tf_doc.root_element()), "root element"),
         );
-        return Ok(done(decoded.text.clone(), Vec::new(), Vec::new(), 0));
+        return Ok(done(decoded.text.to_string(), Vec::new(), Vec::new(), 0));
     }
     let elements: Vec<Node> = tf_doc.descendants().filter(|n| n.is_element()).collect();
     for e in &elements {
@@ -190,7 +190,7 @@ fn stages(
         ),
     };
     let no_root = Document::parse(NO_ROOT).expect("a fixed well-formed document");
-    let mut current = decoded.text.clone();
+    let mut current = decoded.text.to_string();
     let mut skip_until = 0usize;
     let mut i = 0;
     while i < elements.len() {
@@ -238,7 +238,7 @@ fn stages(
             )
             .with_help("XDT writes such a file without complaint; Octopus Deploy warns about it"),
         );
-    } else if current != decoded.text {
+    } else if *current != *decoded.text {
         parse(&current, src_id, &source.name).map_err(|e| vec![bug(&e.message)])?;
         if let crate::text::Charset::Legacy(e) = decoded.encoding.charset {
             crate::doc::unencodable(&current, e, &source.name).map_err(|d| vec![d])?;
@@ -323,7 +323,7 @@ impl Done {
         diags.sort_by_key(|d| d.severity());
         let output = encode(&self.result, self.decoded.encoding);
         let new_secrets = sources.get(self.source).secrets.clone();
-        let merged_secrets = if self.result == self.decoded.text {
+        let merged_secrets = if *self.result == *self.decoded.text {
             new_secrets.clone()
         } else {
             opts.secrets.scan(&self.result)

@@ -102,7 +102,7 @@ pub fn diff(base: &Input, old: &Input, opts: &DiffOptions) -> Result<Customizati
         Ok(x) => x,
         Err(d) => return Err(fail(sources, d)),
     };
-    let (bt, ot) = (base_dec.text.as_str(), old_dec.text.as_str());
+    let (bt, ot) = (&*base_dec.text, &*old_dec.text);
     let docs = parse(bt, base_id, &base.name).and_then(|b| Ok((b, parse(ot, old_id, &old.name)?)));
     let (bdoc, odoc) = match docs {
         Ok(d) => d,
