@@ -117,7 +117,8 @@ pub fn fold_key(key: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct AppEntry<'a, 'i> {
     pub key: &'a str,
-    pub value: String,
+    /// The value as the tree holds it (borrowed: a 100,000-key file need not copy them).
+    pub value: &'a str,
     /// The `<add>` element that set the value (the last one for its key).
     pub node: Node<'a, 'i>,
     pub file: FileId,
@@ -181,7 +182,7 @@ impl<'a, 'i> AppSettings<'a, 'i> {
                     let Some(key) = n.attribute("key") else {
                         continue;
                     };
-                    let value = n.attribute("value").unwrap_or("").to_string();
+                    let value = n.attribute("value").unwrap_or("");
                     let k = fold_key(key);
                     if let Some(i) = self.removed_index.remove(&k) {
                         self.removed_slots[i] = None;
@@ -701,7 +702,7 @@ mod tests {
         let doc = parse(t, FileId(0), "t").unwrap();
         let mut s = AppSettings::default();
         s.apply(child(doc.root_element(), "appSettings").unwrap(), FileId(0));
-        let got: Vec<(&str, &str)> = s.entries().map(|e| (e.key, e.value.as_str())).collect();
+        let got: Vec<(&str, &str)> = s.entries().map(|e| (e.key, e.value)).collect();
         assert_eq!(got, vec![("D", "5"), ("c", "6")]);
         assert_eq!(s.duplicates.len(), 1);
         let removed: Vec<&str> = s.removed().map(|r| r.0.as_str()).collect();

@@ -354,7 +354,7 @@ impl<'a> Context<'a> {
             before: before.map(|b| self.recorded(&b, site.secret)),
             after: self.recorded(&after, site.secret),
             secret: site.secret,
-            origin: site.origin.clone(),
+            origin: site.origin,
         }
     }
 
