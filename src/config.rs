@@ -4,7 +4,9 @@
 //! remove, last add wins), settings sections, section declarations and encryption markers. It reads
 //! parsed documents only: no file access, no edits.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+
+use foldhash::{HashMap, HashMapExt};
 
 use roxmltree::{Document, Node};
 use serde::Deserialize;
@@ -176,6 +178,10 @@ impl<'a, 'i> AppSettings<'a, 'i> {
     /// Applies the children of one `<appSettings>` element (or of an external file's root) in
     /// document order, as .NET does.
     pub fn apply(&mut self, section: Node<'a, 'i>, file: FileId) {
+        // Sized once: growing a 100,000-entry index rehashes it a dozen times.
+        let n = elements(section).count();
+        self.slots.reserve(n);
+        self.index.reserve(n);
         for n in elements(section) {
             match n.tag_name().name() {
                 "add" => {

@@ -7,7 +7,9 @@
 //! name at most), so no secret reaches the message.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 
 use roxmltree::Node;
 

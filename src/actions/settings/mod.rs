@@ -7,7 +7,7 @@
 //! so that .NET reads OLD's string back (line breaks included). It never touches another section and
 //! never reads a file.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::ops::Range;
 
 use serde::Deserialize;
