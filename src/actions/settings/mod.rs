@@ -136,7 +136,7 @@ struct Base<'s, 'a> {
 
 impl<'s, 'a> Base<'s, 'a> {
     fn setting(&self, name: &str) -> Option<&'s Setting<'a, 'a>> {
-        self.section?.settings.iter().find(|s| s.name == name)
+        self.section?.setting(name)
     }
 }
 
