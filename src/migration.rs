@@ -30,6 +30,12 @@ impl Input {
             dir: None,
         }
     }
+
+    /// This input with the folder its relative paths resolve against.
+    pub fn with_dir(mut self, dir: Option<PathBuf>) -> Input {
+        self.dir = dir;
+        self
+    }
 }
 
 /// Choices of one run.

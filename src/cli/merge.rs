@@ -11,7 +11,7 @@ use wcmigrate::batch::check_base;
 use wcmigrate::diag::{render_human, visible, Code, Diagnostic, Severity, Sources};
 use wcmigrate::diff::RenderedDiff;
 use wcmigrate::output::{replace_in_place, write_atomic, FileKey, InPlaceError, Mode};
-use wcmigrate::{diff, report, winpath, Migration};
+use wcmigrate::{diff, report, winpath, Input, Migration};
 
 use super::args::{EngineArgs, Format, PreferArg};
 use super::inputs::{self, is_dash, to_stdout, ReadInput};
@@ -208,13 +208,16 @@ fn merge(args: &MergeArgs) -> Result<Done, Stopped> {
     }
     let mode = Mode::narrowest(read.iter().map(ReadInput::mode));
     let new_key = read[1].key();
-    let result = wcmigrate::merge::run(
-        read.get(2).map(|r| &r.input),
-        &read[0].input,
-        &read[1].input,
-        &rules,
-        &opts,
-    );
+    // OLD's and BASE's bytes go to the engine, which frees them once decoded (one copy of each
+    // input); NEW's stay here for the check that it did not change on disk.
+    let mut give = |i: usize| {
+        read.get_mut(i).map(|r| {
+            let bytes = std::mem::take(&mut r.input.bytes);
+            Input::from_bytes(r.input.name.clone(), bytes).with_dir(r.input.dir.clone())
+        })
+    };
+    let (base_in, old_in) = (give(2), give(0).expect("OLD was read"));
+    let result = wcmigrate::merge::run_owned(base_in, old_in, read[1].input.clone(), &rules, &opts);
     let m = result.map_err(|f| Stopped {
         diags: f.diagnostics,
         sources: f.sources,

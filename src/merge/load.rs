@@ -33,12 +33,16 @@ impl Loaded {
 }
 
 /// Decodes `input` and registers it in `sources`; an encoding error points at the offending byte.
+/// The bytes are taken out of `input` and freed once decoded (its name and folder stay): the run
+/// keeps one copy of each input, its text.
 pub fn decode_input(
-    input: &Input,
+    input: &mut Input,
     secrets: &Secrets,
     sources: &mut Sources,
 ) -> Result<Loaded, Diagnostic> {
-    let (id, decoded) = sources.add_input(&input.name, &input.bytes, secrets)?;
+    let bytes = std::mem::take(&mut input.bytes);
+    let (id, decoded) = sources.add_input(&input.name, &bytes, secrets)?;
+    drop(bytes);
     Ok(Loaded {
         id,
         name: input.name.clone(),

@@ -52,6 +52,18 @@ pub fn run(
     rules: &Rules,
     opts: &Options,
 ) -> Result<Migration, Failure> {
+    run_owned(base.cloned(), old.clone(), new.clone(), rules, opts)
+}
+
+/// [`run`] taking the inputs: each one's bytes are freed as soon as they are decoded, so a large
+/// merge holds one copy of each input (its text) instead of two. The command line uses this.
+pub fn run_owned(
+    base: Option<Input>,
+    old: Input,
+    new: Input,
+    rules: &Rules,
+    opts: &Options,
+) -> Result<Migration, Failure> {
     let mut sources = Sources::default();
     let mut diags = Vec::new();
     match stages(base, old, new, rules, opts, &mut sources, &mut diags) {
@@ -68,9 +80,9 @@ pub fn run(
 
 /// The procedure itself. Any stage's error stops it; notes and warnings gather in `diags`.
 fn stages(
-    base: Option<&Input>,
-    old: &Input,
-    new: &Input,
+    base: Option<Input>,
+    mut old: Input,
+    mut new: Input,
     rules: &Rules,
     opts: &Options,
     sources: &mut Sources,
@@ -78,11 +90,11 @@ fn stages(
 ) -> Result<finish::Verified, Diagnostic> {
     let secrets = &rules.secrets;
     // Load (each file registered with its secrets: every later view of it is masked), then parse.
-    let old_in = load::decode_input(old, secrets, sources)?;
-    let new_in = load::decode_input(new, secrets, sources)?;
+    let old_in = load::decode_input(&mut old, secrets, sources)?;
+    let new_in = load::decode_input(&mut new, secrets, sources)?;
     let (old_doc, new_doc) = (load::parse_loaded(&old_in)?, load::parse_loaded(&new_in)?);
     let base_in = base
-        .map(|b| load::decode_input(b, secrets, sources))
+        .map(|mut b| load::decode_input(&mut b, secrets, sources))
         .transpose()?;
     let base_doc = base_in.as_ref().map(load::parse_loaded).transpose()?;
     let (old_side, new_side) = (old_in.side(&old_doc), new_in.side(&new_doc));
@@ -101,7 +113,7 @@ fn stages(
         &old_doc,
         old_in.id,
         opts.max_size,
-        old,
+        &old,
         &claims,
         secrets,
         sources,
