@@ -23,9 +23,10 @@ pub struct Totals {
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// The one JSON object of `wcmigrate merge --format json`, for success and failure alike: `ok`,
-/// `exit_code`, `totals` and `diagnostics` always; the migration's fields when it ran.
+/// `exit_code`, `totals` and `diagnostics` always; the migration's fields when it ran. It borrows the
+/// migration's changes rather than copy them (a large merge has hundreds of thousands).
 #[derive(Debug, Serialize)]
-pub struct Report {
+pub struct Report<'m> {
     /// Always `"merge"`.
     #[serde(rename = "type")]
     pub kind: &'static str,
@@ -49,7 +50,7 @@ pub struct Report {
     pub written: Option<Option<String>>,
     pub totals: Totals,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub changes: Option<Vec<Change>>,
+    pub changes: Option<&'m [Change]>,
     /// 3-way decisions (only with BASE).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decisions: Option<Vec<JsonDecision>>,
@@ -61,9 +62,9 @@ pub struct Report {
     pub diff_applies: Option<bool>,
 }
 
-impl Report {
+impl Report<'_> {
     /// The report of a run that stopped (exit 2): its diagnostics, nothing else known.
-    pub fn failure(diagnostics: Vec<JsonDiagnostic>) -> Report {
+    pub fn failure(diagnostics: Vec<JsonDiagnostic>) -> Report<'static> {
         Report {
             kind: "merge",
             version: SCHEMA_VERSION,
@@ -110,17 +111,18 @@ pub fn totals(changes: usize, diags: &[JsonDiagnostic]) -> Totals {
 }
 
 /// Builds the report of a migration that ran, with the diagnostics to report (the engine's and the
-/// command's), where it wrote, and the exit code the run ends with.
-pub fn report(
-    m: &Migration,
+/// command's), where it wrote, and the exit code the run ends with. The diff's text moves into it.
+pub fn report<'m>(
+    m: &'m Migration,
     rules_name: &str,
-    diff: &RenderedDiff,
+    diff: RenderedDiff,
     diagnostics: Vec<JsonDiagnostic>,
     written: Option<String>,
     exit_code: u8,
-) -> Report {
+) -> Report<'m> {
     // Values in changes were masked by the engine where it made them (unless --show-secrets).
-    let changes: Vec<Change> = m.changes.clone();
+    let changes = &m.changes[..];
+    let diff_applies = diff.applies_with_patch();
     Report {
         kind: "merge",
         version: SCHEMA_VERSION,
@@ -149,7 +151,7 @@ pub fn report(
                 .collect(),
         ),
         diagnostics,
-        diff: Some(diff.text.clone()),
-        diff_applies: Some(diff.applies_with_patch()),
+        diff: Some(diff.text),
+        diff_applies: Some(diff_applies),
     }
 }

@@ -106,14 +106,96 @@ fn stdin_file() -> io::Result<fs::File> {
 /// ripgrep, wcmigrate stops writing there and goes on; any other failure (a full disk behind
 /// `> file`, `/dev/full`) is E007.
 pub fn to_stdout(bytes: &[u8]) -> Result<(), Diagnostic> {
-    let mut out = io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+    with_stdout(|w| w.write_all(bytes))
+}
+
+/// Serializes `value` as pretty JSON and a line break to standard output, as it is made, through a
+/// buffer (errors as [`to_stdout`]).
+pub fn json_to_stdout<T: serde::Serialize>(value: &T) -> Result<(), Diagnostic> {
+    with_stdout(|w| {
+        serde_json::to_writer_pretty(&mut *w, value).map_err(io::Error::from)?;
+        w.write_all(b"\n")
+    })
+}
+
+/// Runs `write` on standard output through a buffer and flushes it (errors as [`to_stdout`]). After
+/// a reader went away, `write` runs on to the end with its output dropped, so that what it returns
+/// does not depend on when the reader stopped.
+pub fn with_stdout<T>(
+    write: impl FnOnce(&mut dyn Write) -> io::Result<T>,
+) -> Result<T, Diagnostic> {
+    let mut out =
+        io::BufWriter::with_capacity(1 << 16, Forgiving::broken_pipe(io::stdout().lock()));
+    match write(&mut out).and_then(|v| out.flush().map(|()| v)) {
+        Ok(v) => Ok(v),
         Err(e) => Err(Diagnostic::new(
             Code::WriteFailed,
             format!("cannot write to standard output: {e}"),
         )
         .with_help("check where standard output goes (a full disk, a closed file)")),
+    }
+}
+
+/// Runs `write` on standard error through a buffer; write errors are ignored (the diagnostics that
+/// follow would fail the same way), and `write` runs on to the end whatever happens.
+pub fn with_stderr<T>(write: impl FnOnce(&mut dyn Write) -> io::Result<T>) -> io::Result<T> {
+    let mut out = io::BufWriter::with_capacity(1 << 16, Forgiving::any(io::stderr().lock()));
+    let v = write(&mut out)?;
+    out.flush()?;
+    Ok(v)
+}
+
+/// A writer that turns some write errors into "written": after the first, it drops what it is given.
+struct Forgiving<W> {
+    inner: W,
+    all: bool,
+    closed: bool,
+}
+
+impl<W> Forgiving<W> {
+    /// Forgives a reader that went away (`EPIPE`).
+    fn broken_pipe(inner: W) -> Self {
+        Forgiving {
+            inner,
+            all: false,
+            closed: false,
+        }
+    }
+
+    /// Forgives every error.
+    fn any(inner: W) -> Self {
+        Forgiving {
+            inner,
+            all: true,
+            closed: false,
+        }
+    }
+
+    fn forgive<T>(&mut self, r: io::Result<T>, or: T) -> io::Result<T> {
+        match r {
+            Err(e) if self.all || e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(or)
+            }
+            r => r,
+        }
+    }
+}
+
+impl<W: Write> Write for Forgiving<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        let r = self.inner.write(buf);
+        self.forgive(r, buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let r = self.inner.flush();
+        self.forgive(r, ())
     }
 }

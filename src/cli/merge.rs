@@ -3,18 +3,17 @@
 //! migration itself.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use wcmigrate::batch::check_base;
 use wcmigrate::diag::{render_human, visible, Code, Diagnostic, Severity, Sources};
-use wcmigrate::diff::RenderedDiff;
+use wcmigrate::diff::{DiffInfo, RenderedDiff};
 use wcmigrate::output::{replace_in_place, write_atomic, FileKey, InPlaceError, Mode};
 use wcmigrate::{diff, report, winpath, Input, Migration};
 
 use super::args::{EngineArgs, Format, PreferArg};
-use super::inputs::{self, is_dash, to_stdout, ReadInput};
+use super::inputs::{self, is_dash, to_stdout, with_stderr, with_stdout, ReadInput};
 use super::{fail, load_rules, write_failed};
 
 #[derive(clap::Args)]
@@ -72,7 +71,9 @@ pub struct MergeArgs {
 struct Done {
     m: Migration,
     rules_name: String,
-    rendered: RenderedDiff,
+    /// The diff's text, when it went into the JSON report or a `--diff` file (else it was written to
+    /// standard output or error as it was made).
+    rendered: Option<RenderedDiff>,
     diags: Vec<Diagnostic>,
     wrote: Option<PathBuf>,
 }
@@ -112,10 +113,9 @@ pub fn run(args: &MergeArgs) -> ExitCode {
         Format::Json => {
             let json = diags.iter().map(|d| d.to_json(&m.sources)).collect();
             let written = wrote.as_ref().map(|p| p.display().to_string());
-            let r = report::report(&m, &rules_name, &rendered, json, written, exit_code);
-            let mut text = serde_json::to_string_pretty(&r).unwrap_or_default();
-            text.push('\n');
-            to_stdout(text.as_bytes())
+            let rendered = rendered.unwrap_or_else(|| diff::unified(&m, args.engine.show_secrets));
+            let r = report::report(&m, &rules_name, rendered, json, written, exit_code);
+            inputs::json_to_stdout(&r)
         }
         Format::Human => {
             eprint!("{}", render_human(&shown, &m.sources, style));
@@ -225,23 +225,42 @@ fn merge(args: &MergeArgs) -> Result<Done, Stopped> {
     if args.check {
         refuse_swapped_check(&m)?;
     }
-    let rendered = diff::unified(&m, opts.show_secrets);
+    // The diff's text is kept only for the JSON report and a `--diff` file; on standard output or
+    // error it is written as it is made (and its notes are known once it is).
+    let keep_text =
+        args.format == Format::Json || args.diff.as_deref().is_some_and(|p| !is_dash(p));
+    let rendered = keep_text.then(|| diff::unified(&m, opts.show_secrets));
     let mut diags: Vec<Diagnostic> = base_warning.into_iter().collect();
     diags.extend(m.diagnostics.iter().cloned());
-    diags.extend(rendered.notes(&m));
+    if let Some(r) = &rendered {
+        diags.extend(r.notes(&m));
+    }
 
     pause_for_tests();
     // Write first, so that a failed write is reported before anything claims success.
     let original = &read[1].input.bytes;
     let new_path = read[1].path.as_deref();
-    let mut written = write(args, &m, &rendered, mode, new_key, original, new_path);
+    let to = Written {
+        mode,
+        new_key,
+        original,
+        new_path,
+        show_secrets: opts.show_secrets,
+    };
+    let mut written = write(args, &m, rendered.as_ref(), &to);
     if let (Ok(_), Some(file)) = (&written, &args.emit_xdt) {
         if let Err(e) = super::diff::emit_xdt(file, &read[1].input, &m, &rules, mode) {
             written = Err(e);
         }
     }
     let wrote = match written {
-        Ok(w) => w,
+        Ok((w, streamed)) => {
+            // Appended where the notes of a kept text are: after the engine's diagnostics.
+            if let Some(info) = streamed {
+                diags.extend(info.notes(&m));
+            }
+            w
+        }
         Err(e) => {
             // Nothing was written: the notes on what would have been are noise now.
             diags.retain(|d| d.severity() != Severity::Note);
@@ -278,18 +297,26 @@ fn refuse_swapped_check(m: &Migration) -> Result<(), Stopped> {
     })
 }
 
+/// What writing needs besides the migration: the outputs' mode, and NEW as it was read.
+struct Written<'a> {
+    mode: Mode,
+    new_key: Option<FileKey>,
+    original: &'a [u8],
+    new_path: Option<&'a Path>,
+    show_secrets: bool,
+}
+
 /// Writes the merged file (`-o`, `--in-place`) and the diff (`--diff`, standard output or stderr),
-/// and says where the merged file went.
+/// and says where the merged file went, and what the diff was like when it was written as it was
+/// made (`rendered` is `None`).
 fn write(
     args: &MergeArgs,
     m: &Migration,
-    rendered: &RenderedDiff,
-    mode: Mode,
-    new_key: Option<FileKey>,
-    original: &[u8],
-    new_path: Option<&Path>,
-) -> Result<Option<PathBuf>, Diagnostic> {
-    let changed_under_us = || new_path.is_some_and(|p| !unchanged_on_disk(p, original));
+    rendered: Option<&RenderedDiff>,
+    to: &Written,
+) -> Result<(Option<PathBuf>, Option<DiffInfo>), Diagnostic> {
+    let (mode, original) = (to.mode, to.original);
+    let changed_under_us = || to.new_path.is_some_and(|p| !unchanged_on_disk(p, original));
     let mut wrote = None;
     match &args.output {
         Some(out) if is_dash(out) => {
@@ -304,7 +331,7 @@ fn write(
             wrote = Some(out.clone());
         }
         None if args.in_place && m.changed() => {
-            let replaced = match &new_key {
+            let replaced = match &to.new_key {
                 Some(key) => replace_in_place(&args.new, key, original, &m.output, args.force),
                 None => Err(InPlaceError::Changed),
             };
@@ -313,20 +340,22 @@ fn write(
         }
         None => {}
     }
-    let text = rendered.text.as_bytes();
-    match &args.diff {
-        Some(file) if !is_dash(file) => {
-            write_atomic(file, text, mode).map_err(|e| write_failed(file, e))?
+    let streamed = match (&args.diff, rendered) {
+        (Some(file), Some(r)) if !is_dash(file) => {
+            write_atomic(file, r.text.as_bytes(), mode).map_err(|e| write_failed(file, e))?;
+            None
         }
         // The JSON report holds the diff.
-        _ if args.format == Format::Json => {}
+        _ if args.format == Format::Json => None,
         // `-o -` took standard output: the diff goes with the diagnostics.
-        None if args.output.as_deref().is_some_and(is_dash) => {
-            let _ = std::io::stderr().write_all(text);
+        (None, _) if args.output.as_deref().is_some_and(is_dash) => {
+            let info = with_stderr(|w| diff::write_unified(m, to.show_secrets, w));
+            // Standard error failing changes nothing; the notes still say what the diff was like.
+            Some(info.unwrap_or_else(|_| diff::unified(m, to.show_secrets).info()))
         }
-        _ => to_stdout(text)?,
-    }
-    Ok(wrote)
+        _ => Some(with_stdout(|w| diff::write_unified(m, to.show_secrets, w))?),
+    };
+    Ok((wrote, streamed))
 }
 
 /// Every change, one line each (`-v`): rule, place in NEW, before -> after (masked as the engine

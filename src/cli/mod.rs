@@ -35,10 +35,8 @@ pub fn fail(
         Format::Human => eprint!("{}", render_human(diags, sources, style)),
         Format::Json => {
             let json: Vec<_> = diags.iter().map(|d| d.to_json(sources)).collect();
-            let mut text = serde_json::to_string_pretty(&Report::failure(json)).unwrap_or_default();
-            text.push('\n');
             // The run already failed: a failure to say so on stdout changes nothing but stderr.
-            if let Err(d) = inputs::to_stdout(text.as_bytes()) {
+            if let Err(d) = inputs::json_to_stdout(&Report::failure(json)) {
                 eprint!("{}", render_human(&[d], sources, style));
             }
         }

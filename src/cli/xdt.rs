@@ -137,9 +137,8 @@ pub fn run(cmd: &XdtCommand) -> ExitCode {
     match format {
         Format::Json => {
             let r = wcmigrate::xdt::report::report(&applied, &diags, &rendered);
-            let mut out = std::io::stdout().lock();
-            let _ = serde_json::to_writer_pretty(&mut out, &r);
-            let _ = writeln!(out);
+            // Through a buffer: straight to the line-buffered stdout it was one write per line.
+            let _ = super::inputs::json_to_stdout(&r);
         }
         Format::Human => {
             let mut out = std::io::stdout().lock();

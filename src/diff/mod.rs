@@ -1,12 +1,24 @@
 //! Diff: the unified diff from NEW to the merged text, for review and for `patch`.
 //!
-//! Owns the diff text, git-style headers and secret masking of printed lines. It never decides what
-//! changes; it renders a [`Migration`].
+//! Owns the diff text and git-style headers, and chooses how the hunks are made: from the splices
+//! (`splice`) when the merged text is NEW spliced once, else from similar's diff of the two whole
+//! texts; `render` prints them, masking each printed line. It never decides what changes; it renders
+//! a [`Migration`], and writes as it renders ([`write_unified`]) without copying either text.
 
-use similar::{Algorithm, ChangeTag, TextDiff};
+mod legacy;
+mod lines;
+mod render;
+mod splice;
+#[cfg(test)]
+mod tests;
+
+use std::io::{self, Write};
+
+use similar::{Algorithm, TextDiff};
 
 use crate::merge::Migration;
 use crate::winpath;
+use lines::Lines;
 
 /// A rendered diff.
 #[derive(Debug, Clone, Default)]
@@ -94,77 +106,121 @@ fn headers(path: &str) -> String {
 pub const MASKED_MARKER: &str =
     "wcmigrate: secret values below are shown as ***; this diff is for reading only and does not apply (--show-secrets gives one that does)\n";
 
+/// What a diff written with [`write_unified`] was like: what [`RenderedDiff`] says besides its text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DiffInfo {
+    /// True when nothing was written (NEW needs no change).
+    pub empty: bool,
+    /// True when a secret was masked in a printed line.
+    pub masked: bool,
+    /// True when the text is NEW's bytes (UTF-8), so `patch` applies it to the file itself.
+    pub byte_exact: bool,
+}
+
+/// The two texts a diff compares, as the renderers take them.
+pub(crate) struct Texts<'a> {
+    pub(crate) new: &'a str,
+    pub(crate) merged: &'a str,
+    /// `"\u{FEFF}"` when NEW has a BOM the diff shows (ASCII-compatible encodings), else empty.
+    pub(crate) bom: &'a str,
+    pub(crate) new_secrets: &'a [std::ops::Range<usize>],
+    pub(crate) merged_secrets: &'a [std::ops::Range<usize>],
+    /// Where NEW was spliced (`Migration::landed`), when the merged text is NEW spliced once.
+    pub(crate) landed: Option<&'a [crate::edit::Landed]>,
+    pub(crate) show: bool,
+}
+
 /// Renders the unified diff NEW -> merged with 3 lines of context.
 pub fn unified(m: &Migration, show_secrets: bool) -> RenderedDiff {
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail.
+    let info = write_unified(m, show_secrets, &mut out).unwrap_or_default();
+    let text = String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    RenderedDiff {
+        text,
+        masked: info.masked,
+        byte_exact: info.byte_exact,
+    }
+}
+
+/// Writes the unified diff NEW -> merged with 3 lines of context to `w` as it is made, without a copy
+/// of either text: the same bytes as [`unified`]'s text.
+pub fn write_unified<W: Write + ?Sized>(
+    m: &Migration,
+    show_secrets: bool,
+    w: &mut W,
+) -> io::Result<DiffInfo> {
     let bom = if m.new_encoding.bom && m.new_encoding.is_ascii_compatible() {
         "\u{FEFF}"
     } else {
         ""
     };
-    let byte_exact = {
-        let mut b = bom.as_bytes().to_vec();
-        b.extend_from_slice(m.merged_text.as_bytes());
-        b == m.output
-    };
+    let byte_exact = m.output.len() == bom.len() + m.merged_text.len()
+        && m.output.starts_with(bom.as_bytes())
+        && m.output[bom.len()..] == *m.merged_text.as_bytes();
     if !m.changed() {
-        return RenderedDiff {
-            text: String::new(),
+        return Ok(DiffInfo {
+            empty: true,
             masked: false,
             byte_exact,
-        };
+        });
     }
-    let a = format!("{bom}{}", m.new_text);
-    let b = format!("{bom}{}", m.merged_text);
-    let shown_a = format!("{bom}{}", m.shown_new(show_secrets));
-    let shown_b = format!("{bom}{}", m.shown_merged(show_secrets));
-    let lines_a: Vec<&str> = shown_a.split_inclusive('\n').collect();
-    let lines_b: Vec<&str> = shown_b.split_inclusive('\n').collect();
-    // Patience: config lines are nearly all unique, so it anchors on them and stays near-linear where
-    // Myers' O(ND) would crawl through a 10 MB file with many changed values.
-    let diff = TextDiff::configure()
-        .algorithm(Algorithm::Patience)
-        .diff_lines(a.as_str(), b.as_str());
-    let mut out = headers(&header_path(&m.sources.get(m.new).name));
-    let mut masked = false;
-    for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
-        out.push_str(&format!("{}\n", hunk.header()));
-        let mut marked = false;
-        for change in hunk.iter_changes() {
-            let (sign, line) = match change.tag() {
-                ChangeTag::Equal => (' ', change.old_index().and_then(|i| lines_a.get(i))),
-                ChangeTag::Delete => ('-', change.old_index().and_then(|i| lines_a.get(i))),
-                ChangeTag::Insert => ('+', change.new_index().and_then(|i| lines_b.get(i))),
-            };
-            let line = line.copied().unwrap_or(change.value());
-            if line != change.value() {
-                masked = true;
-                if !marked {
-                    // Not a line a hunk may hold: `patch` and `git apply` refuse the whole diff
-                    // instead of writing `***` over the admin's passwords; a person reads on.
-                    out.push_str(MASKED_MARKER);
-                    marked = true;
-                }
-            }
-            out.push(sign);
-            out.push_str(line);
-            if change.missing_newline() {
-                out.push_str("\n\\ No newline at end of file\n");
-            }
-        }
-    }
-    RenderedDiff {
-        text: out,
+    w.write_all(headers(&header_path(&m.sources.get(m.new).name)).as_bytes())?;
+    let texts = Texts {
+        new: &m.new_text,
+        merged: &m.merged_text,
+        bom,
+        new_secrets: &m.new_secrets,
+        merged_secrets: &m.merged_secrets,
+        landed: m.landed.as_deref(),
+        show: show_secrets,
+    };
+    let masked = hunks(&texts, w)?;
+    Ok(DiffInfo {
+        empty: false,
         masked,
         byte_exact,
-    }
+    })
 }
 
-impl RenderedDiff {
+/// The hunks of the diff (everything after the headers), and whether a printed line was masked.
+pub(crate) fn hunks<W: Write + ?Sized>(t: &Texts, w: &mut W) -> io::Result<bool> {
+    if lines::has_lone_cr(t.new) || lines::has_lone_cr(t.merged) {
+        let (text, masked) = legacy::hunks(t);
+        w.write_all(text.as_bytes())?;
+        return Ok(masked);
+    }
+    let a = Lines::new(t.new, t.bom);
+    let b = Lines::new(t.merged, t.bom);
+    let ops = t
+        .landed
+        .and_then(|landed| splice::ops(&a, &b, landed))
+        .unwrap_or_else(|| whole_ops(&a, &b));
+    let a = render::Side::new(a, t.new_secrets, t.show);
+    let b = render::Side::new(b, t.merged_secrets, t.show);
+    render::hunks(ops, &a, &b, w)
+}
+
+/// The line operations of similar's Patience diff of the two whole texts, as `TextDiff` has them.
+/// Patience: config lines are nearly all unique, so it anchors on them and stays near-linear where
+/// Myers' O(ND) would crawl through a 10 MB file with many changed values.
+pub(crate) fn whole_ops(a: &Lines, b: &Lines) -> Vec<similar::DiffOp> {
+    let a: Vec<&str> = (0..a.len()).map(|i| &a[i]).collect();
+    let b: Vec<&str> = (0..b.len()).map(|i| &b[i]).collect();
+    TextDiff::configure()
+        .algorithm(Algorithm::Patience)
+        .diff_slices(&a, &b)
+        .ops()
+        .to_vec()
+}
+
+impl DiffInfo {
     /// Notes that tell the user why this diff will not apply with `patch`, if it will not.
     pub fn notes(&self, m: &Migration) -> Vec<crate::diag::Diagnostic> {
         use crate::diag::{Code, Diagnostic};
         let mut out = Vec::new();
-        if self.text.is_empty() {
+        if self.empty {
             return out;
         }
         if !self.byte_exact {
@@ -186,38 +242,18 @@ impl RenderedDiff {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{header_path, header_path_on, headers};
+impl RenderedDiff {
+    /// Notes that tell the user why this diff will not apply with `patch`, if it will not.
+    pub fn notes(&self, m: &Migration) -> Vec<crate::diag::Diagnostic> {
+        self.info().notes(m)
+    }
 
-    #[test]
-    fn headers_quote_odd_names_as_git_does() {
-        assert_eq!(
-            headers("new.config"),
-            "diff --git a/new.config b/new.config\n--- a/new.config\n+++ b/new.config\n"
-        );
-        assert_eq!(
-            headers("my site/web.config"),
-            "diff --git a/my site/web.config b/my site/web.config\n--- a/my site/web.config\t\n+++ b/my site/web.config\t\n"
-        );
-        assert!(headers("caf\u{e9}\n--- x").contains("\"a/caf\\303\\251\\n--- x\""));
-        assert_eq!(header_path("../new/web.config"), "web.config");
-        assert_eq!(header_path("./site\\web.config"), "site/web.config");
-        for (name, shown) in [
-            (
-                r"C:\inetpub\wwwroot\web.config",
-                "inetpub/wwwroot/web.config",
-            ),
-            (r"\\?\Z:\tmp\new.config", "tmp/new.config"),
-            (r"\\?\UNC\server\share\site\web.config", "site/web.config"),
-            (r"\\server\share\site\web.config", "site/web.config"),
-            (r"C:..\new\web.config", "web.config"),
-        ] {
-            assert_eq!(header_path_on(name, true), shown, "{name}");
+    /// What the diff was like, without its text.
+    pub fn info(&self) -> DiffInfo {
+        DiffInfo {
+            empty: self.text.is_empty(),
+            masked: self.masked,
+            byte_exact: self.byte_exact,
         }
-        assert_eq!(
-            header_path_on("/srv/site/web.config", false),
-            "srv/site/web.config"
-        );
     }
 }
