@@ -131,6 +131,9 @@ pub fn run(args: &MergeArgs) -> ExitCode {
     if let Err(d) = printed {
         return fail(&[d], &m.sources, style, Format::Human);
     }
+    // Everything is written and flushed, and the process ends on return: the OS takes the memory
+    // back at once, where freeing a 100,000-change migration piece by piece took 6% of the run.
+    std::mem::forget((m, diags, shown));
     ExitCode::from(exit_code)
 }
 
