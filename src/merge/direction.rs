@@ -91,11 +91,13 @@ fn assembly_version(value: &str) -> Option<(String, Version)> {
 
 /// What a fresh install ships in a value it expects the admin to set: nothing, or a local address.
 fn fresh(value: &str) -> bool {
-    let v = value.trim().to_ascii_lowercase();
+    // Every appSettings value of both files passes here: no lowercased copy of each.
+    let v = value.trim().as_bytes();
     v.is_empty()
-        || ["://localhost", "://127.0.0.1", "://[::1]"]
-            .iter()
-            .any(|h| v.contains(h))
+        || v.contains(&b':')
+            && [&b"://localhost"[..], b"://127.0.0.1", b"://[::1]"]
+                .iter()
+                .any(|h| v.windows(h.len()).any(|w| w.eq_ignore_ascii_case(h)))
 }
 
 /// The top-level appSettings keys (folded) with their value and element.
