@@ -1,0 +1,399 @@
+//! What the bench targets share (docs/PERFORMANCE.md): the generated inputs, the merge as the CLI runs
+//! it, the bench binary's own child modes (a hello-world and a parse-only process, the floors of the
+//! whole-process figures), the child's max RSS, the medians criterion measured in this run, and the
+//! table rows `benches/figures.sh` collects.
+
+#![allow(dead_code)]
+
+pub mod gen;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::SystemTime;
+
+use wcmigrate::{Input, Migration, Options, Rules};
+
+/// The release binary `cargo bench` builds beside the benches (same profile, fat LTO).
+pub const BIN: &str = env!("CARGO_BIN_EXE_wcmigrate");
+
+/// The shipped User Portal pair: the typical input of the start-up and batch figures.
+pub const TYPICAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/user-portal-basic");
+/// The shipped 3-way User Portal triple.
+pub const TYPICAL3: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/3way-user-portal");
+
+/// The environment variable that turns a bench binary into one of its child processes.
+const CHILD: &str = "WCMIGRATE_BENCH_CHILD";
+/// The child mode of the process the `rss` launcher starts.
+const GRANDCHILD: &str = "WCMIGRATE_BENCH_GRANDCHILD";
+
+/// True when the binary runs as `cargo bench` runs it; `cargo test --benches` leaves `--bench` out.
+pub fn bench_mode() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}
+
+/// Call first in `main`: when this process was started as a child by [`child`], do its work and
+/// exit. `hello` exits at once (a Rust hello-world process: runtime start-up and exit); `parse DIR`
+/// reads DIR/old.config and DIR/new.config and parses both with roxmltree (the parse-only floor of a
+/// whole-process merge); `rss PROGRAM ARGS..` is [`max_rss`]'s launcher.
+pub fn run_child_mode() {
+    let Ok(what) = std::env::var(CHILD) else {
+        return;
+    };
+    let mut words = what.splitn(2, ' ');
+    match (words.next(), words.next()) {
+        (Some("hello"), _) => println!("hello"),
+        (Some("rss"), _) => launch_and_measure(),
+        (Some("parse"), Some(dir)) => {
+            let read = |f: &str| std::fs::read(Path::new(dir).join(f)).expect("readable input");
+            println!(
+                "{} nodes",
+                parse_only(&read("old.config"), &read("new.config"))
+            );
+        }
+        _ => {
+            eprintln!("{CHILD}: unknown child mode {what:?}");
+            std::process::exit(2);
+        }
+    }
+    std::process::exit(0);
+}
+
+/// This bench binary started again in a child mode (see [`run_child_mode`]).
+pub fn child(mode: &str) -> Command {
+    let mut c = Command::new(std::env::current_exe().expect("the bench binary"));
+    c.env(CHILD, mode);
+    c
+}
+
+/// `wcmigrate ARGS`, colour off, output captured by the caller.
+pub fn wcmigrate<I, S>(args: I) -> Command
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let mut c = Command::new(BIN);
+    c.args(args).env("NO_COLOR", "1");
+    c
+}
+
+/// Runs `c` to the end with its output read through pipes (as a shell pipe or a terminal would take
+/// it), and panics unless it exits 0: a figure of a failing run would measure the wrong thing.
+pub fn run(c: &mut Command) {
+    let out = c.output().expect("the command starts");
+    assert!(
+        out.status.success(),
+        "{c:?} failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::hint::black_box(out.stdout.len() + out.stderr.len());
+}
+
+/// Parsing both inputs with roxmltree, from their bytes as the merge gets them: the engine's floor.
+pub fn parse_only(old: &[u8], new: &[u8]) -> usize {
+    let a = std::str::from_utf8(old).expect("UTF-8 input");
+    let b = std::str::from_utf8(new).expect("UTF-8 input");
+    let x = roxmltree::Document::parse(a).expect("well-formed OLD");
+    let y = roxmltree::Document::parse(b).expect("well-formed NEW");
+    x.descendants().count() + y.descendants().count()
+}
+
+/// The merge as `wcmigrate merge` does it before writing: the migration, then its unified diff.
+/// (The one place to adapt when the diff's API changes.)
+pub fn merge(base: Option<&Input>, old: &Input, new: &Input, rules: &Rules) -> (Migration, usize) {
+    let m = wcmigrate::merge::run(base, old, new, rules, &Options::default()).expect("merges");
+    let diff = wcmigrate::diff::unified(&m, false);
+    let len = diff.text.len();
+    (m, len)
+}
+
+/// One generated triple as inputs: (BASE, OLD, NEW).
+pub fn inputs(p: &gen::Pair) -> (Input, Input, Input) {
+    let i = |n: &str, t: &str| Input::from_bytes(n, t.as_bytes().to_vec());
+    (
+        i("base.config", &p.base),
+        i("old.config", &p.old),
+        i("new.config", &p.new),
+    )
+}
+
+/// Writes the generated triple for `keys` into `dir` (base.config, old.config, new.config).
+pub fn write_pair(dir: &Path, keys: usize) -> gen::Pair {
+    std::fs::create_dir_all(dir).expect("create the pair's folder");
+    let p = gen::pair(keys);
+    for (name, text) in [
+        ("base.config", &p.base),
+        ("old.config", &p.old),
+        ("new.config", &p.new),
+    ] {
+        std::fs::write(dir.join(name), text).expect("write the pair");
+    }
+    p
+}
+
+/// A scratch folder on the disk the outputs go to (the system's temporary folder), removed on drop.
+pub fn scratch() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("wcmigrate-bench")
+        .tempdir()
+        .expect("a scratch folder")
+}
+
+/// The max resident set (bytes) of one run of `c`, its output discarded; None off Linux.
+///
+/// Read from `wait4`'s rusage of that child alone, and taken by a small launcher process (this bench
+/// binary again, in its `rss` child mode) rather than by the bench itself: Linux counts the launcher's
+/// resident set at the `exec` into a child's, and the bench holds hundreds of MB of inputs. The
+/// launcher's own few MB are in every figure; `max_rss(Command::new("true"))` shows how many.
+pub fn max_rss(c: &Command) -> Option<u64> {
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    let mut launcher = child("rss");
+    launcher.arg(c.get_program()).args(c.get_args());
+    for (k, v) in c.get_envs() {
+        match (k.to_str(), v) {
+            // The child's own mode travels under another name: the launcher's is `rss`.
+            (Some(CHILD), Some(v)) => launcher.env(GRANDCHILD, v),
+            (_, Some(v)) => launcher.env(k, v),
+            (_, None) => launcher.env_remove(k),
+        };
+    }
+    let out = launcher.output().expect("the launcher starts");
+    assert!(
+        out.status.success(),
+        "{c:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
+/// The `rss` child mode: runs argv[1..] with output discarded, waits for it with `wait4` and prints
+/// its max RSS in bytes.
+#[cfg(target_os = "linux")]
+fn launch_and_measure() -> ! {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut c = Command::new(&args[0]);
+    c.args(&args[1..])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .env_remove(CHILD);
+    if let Ok(mode) = std::env::var(GRANDCHILD) {
+        c.env(CHILD, mode).env_remove(GRANDCHILD);
+    }
+    let child = c.spawn().expect("the command starts");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: plain FFI calls with valid pointers to a status word and a zeroed rusage we own.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    // `child` was reaped above: dropping it neither waits nor kills.
+    drop(child);
+    if r != pid || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+        eprintln!("{args:?} failed (wait4 {r}, status {status})");
+        std::process::exit(1);
+    }
+    // Linux reports ru_maxrss in KiB.
+    println!("{}", usage.ru_maxrss as u64 * 1024);
+    std::process::exit(0);
+}
+
+#[cfg(not(target_os = "linux"))]
+fn launch_and_measure() -> ! {
+    std::process::exit(1);
+}
+
+/// When the bench started: criterion results older than this were not measured in this run.
+pub fn started() -> SystemTime {
+    SystemTime::now()
+}
+
+/// Where criterion writes its results: `$CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`, else
+/// `criterion/` in the target folder this bench binary was built in (`target/release/deps/..`).
+fn criterion_dir() -> PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return home.into();
+    }
+    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
+        return Path::new(&target).join("criterion");
+    }
+    let exe = std::env::current_exe().expect("the bench binary");
+    exe.ancestors()
+        .nth(3)
+        .map(|target| target.join("criterion"))
+        .unwrap_or_else(|| PathBuf::from("target/criterion"))
+}
+
+/// The median time (seconds) criterion measured for `group/function` in this run, or None when it
+/// was not measured since `since` (filtered out, or `cargo test` mode).
+pub fn median(group: &str, function: &str, since: SystemTime) -> Option<f64> {
+    let file = criterion_dir()
+        .join(group)
+        .join(function)
+        .join("new/estimates.json");
+    let fresh = std::fs::metadata(&file)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t >= since);
+    if !fresh {
+        return None;
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).ok()?).ok()?;
+    Some(json["median"]["point_estimate"].as_f64()? * 1e-9)
+}
+
+/// One row of the docs/PERFORMANCE.md table, printed for `benches/figures.sh` to collect and sort by
+/// `item` (the number of the target in issue 16's "Deliver" list).
+pub fn row(item: u8, goal: &str, figure: &str, command: &str, floor: &str) {
+    println!("| {item} | {goal} | {figure} | `{command}` | {floor} |");
+}
+
+/// A time for a person: µs, ms or s.
+pub fn t(secs: f64) -> String {
+    if secs < 1e-3 {
+        format!("{:.0} µs", secs * 1e6)
+    } else if secs < 1.0 {
+        format!("{:.2} ms", secs * 1e3)
+    } else {
+        format!("{:.2} s", secs)
+    }
+}
+
+/// Bytes as MB (10^6), as the issue gives them; kB below 1 MB.
+pub fn mb(bytes: u64) -> String {
+    if bytes < 1_000_000 {
+        format!("{:.0} kB", bytes as f64 / 1e3)
+    } else {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    }
+}
+
+/// The load average over the last minute, which the figures should be read against.
+pub fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// Times of one case of an [`interleaved`] run, in seconds, one per round.
+pub struct Sample {
+    pub name: &'static str,
+    pub times: Vec<f64>,
+}
+
+impl Sample {
+    pub fn median(&self) -> f64 {
+        middle(self.times.clone())
+    }
+}
+
+fn middle(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// The median over rounds of `a`'s time / `b`'s time in the same round: a ratio that load moving
+/// between rounds does not bias.
+pub fn paired_ratio(a: &Sample, b: &Sample) -> f64 {
+    middle(a.times.iter().zip(&b.times).map(|(x, y)| x / y).collect())
+}
+
+/// A case of an [`interleaved`] run: a name, something to do before each run (not timed) and the
+/// run itself.
+pub struct Case<'a> {
+    pub name: &'static str,
+    pub setup: Box<dyn FnMut() + 'a>,
+    pub run: Box<dyn FnMut() + 'a>,
+}
+
+impl<'a> Case<'a> {
+    pub fn new(name: &'static str, run: impl FnMut() + 'a) -> Case<'a> {
+        Case {
+            name,
+            setup: Box::new(|| {}),
+            run: Box::new(run),
+        }
+    }
+
+    pub fn with_setup(mut self, setup: impl FnMut() + 'a) -> Case<'a> {
+        self.setup = Box::new(setup);
+        self
+    }
+}
+
+/// Runs every case once per round, round after round, the first case of each round rotating, until
+/// `rounds` rounds or `budget` (at least 5 rounds) — after `warmup` untimed rounds. On a shared
+/// machine the load moves from second to second: measuring the cases one after another (as criterion
+/// does) compares them under different loads, while a round compares them under nearly the same.
+pub fn interleaved(
+    warmup: usize,
+    rounds: usize,
+    budget: std::time::Duration,
+    cases: &mut [Case],
+) -> Vec<Sample> {
+    let mut samples: Vec<Sample> = cases
+        .iter()
+        .map(|c| Sample {
+            name: c.name,
+            times: Vec::new(),
+        })
+        .collect();
+    let start = std::time::Instant::now();
+    let k = cases.len();
+    for r in 0..warmup + rounds {
+        if r >= warmup + 5 && start.elapsed() > budget {
+            break;
+        }
+        for j in 0..k {
+            let i = (r + j) % k;
+            (cases[i].setup)();
+            let t = std::time::Instant::now();
+            (cases[i].run)();
+            let took = t.elapsed().as_secs_f64();
+            if r >= warmup {
+                samples[i].times.push(took);
+            }
+        }
+    }
+    samples
+}
+
+/// The sample named `name`.
+pub fn find<'s>(samples: &'s [Sample], name: &str) -> Option<&'s Sample> {
+    samples.iter().find(|s| s.name == name)
+}
+
+/// Prints one line per case: median, and min–max of the middle half.
+pub fn print_samples(group: &str, samples: &[Sample]) {
+    for s in samples {
+        let mut v = s.times.clone();
+        if v.is_empty() {
+            continue;
+        }
+        v.sort_by(f64::total_cmp);
+        let (lo, hi) = (v[v.len() / 4], v[(v.len() * 3 / 4).min(v.len() - 1)]);
+        println!(
+            "{group}/{:<14} median {:>10}  (middle half {} – {}, {} rounds)",
+            s.name,
+            t(s.median()),
+            t(lo),
+            t(hi),
+            v.len()
+        );
+    }
+}
+
+/// True unless the bench was given filters (arguments other than flags) and none is in `group`.
+pub fn selected(group: &str) -> bool {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    filters.is_empty() || filters.iter().any(|f| group.contains(f.as_str()))
+}
