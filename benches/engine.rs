@@ -1,21 +1,22 @@
-//! The engine's time against its floor, in process (issue 16, items 1 and 5; docs/PERFORMANCE.md):
+//! The engine in process, with criterion's statistics, for working on the code (docs/PERFORMANCE.md):
 //! for the typical 3-way User Portal triple and the generated pairs at 1k, 10k, 100k and 300k keys,
 //! parse-only (roxmltree parsing both inputs), the 2-way merge and, at the typical size, 1k and 100k,
 //! the 3-way merge (`--base`). A merge is what `wcmigrate merge` does before writing: the migration and
-//! its unified diff. Each group is measured back to back, so its ratios come from one run.
+//! its unified diff.
 //!
-//! `cargo bench --bench engine [-- FILTER]`. After criterion's report it prints the table rows (merge /
-//! parse-only, 3-way / 2-way, time(100k)/time(1k), time(300k)/time(100k)) of what this run measured.
-//! It measures; it never fails on a figure.
+//! `cargo bench --bench engine [-- FILTER]`, e.g. `-- keys-100000/merge`; `--save-baseline NAME` and
+//! `--baseline NAME` compare two versions of the code. Criterion measures one function after another,
+//! so on a shared machine its times of two functions can be minutes and loads apart: the table's
+//! ratios come from `benches/ratios.rs`, which interleaves the same work.
 
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use criterion::{Criterion, SamplingMode, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
 use wcmigrate::{Input, Rules};
 
 mod support;
-use support::{median, row, t};
 
 /// Generated sizes (appSettings keys; a quarter as many settings): 1k is a large real web.config,
 /// 100k a 22 MB pair, 300k the linearity check's 3x.
@@ -28,33 +29,52 @@ fn group_name(keys: usize) -> String {
     format!("keys-{keys}")
 }
 
-/// Parse-only, merge and (if `base`) the 3-way merge of one triple, in one group.
+/// Sets the group's measurement time for `f` from one timed run of it (which also warms it up): long
+/// enough for criterion's samples, no longer, so that its warnings stay quiet and the run short.
+fn fit<T>(g: &mut Group, large: bool, mut f: impl FnMut() -> T) {
+    let start = Instant::now();
+    black_box(f());
+    let one = start.elapsed();
+    // Flat sampling of 10 samples takes 10 iterations; linear sampling of 30 takes 465.
+    let needed = if large { one * 11 } else { one * 500 };
+    g.measurement_time(needed.max(Duration::from_secs(2)));
+}
+
+type Group<'a> = BenchmarkGroup<'a, WallTime>;
+
+/// Parse-only, merge and (if `three_way`) the 3-way merge of one triple, in one group, back to back.
 fn trio(c: &mut Criterion, name: &str, (base, old, new): &(Input, Input, Input), three_way: bool) {
     let rules = Rules::builtin();
     let bytes = old.bytes.len() + new.bytes.len();
+    let large = bytes > 1_000_000;
     let mut g = c.benchmark_group(name);
     g.throughput(Throughput::Bytes(bytes as u64));
-    if bytes > 1_000_000 {
-        // Seconds per iteration: one iteration per sample, the fewest samples criterion takes.
+    if large {
+        // Up to seconds per iteration: one iteration per sample, the fewest samples criterion takes.
         g.sample_size(10)
             .sampling_mode(SamplingMode::Flat)
-            .warm_up_time(Duration::from_millis(500))
-            .measurement_time(Duration::from_secs(5));
+            .warm_up_time(Duration::from_millis(100));
     } else {
-        g.sample_size(30)
-            .warm_up_time(Duration::from_secs(1))
-            .measurement_time(Duration::from_secs(3));
+        g.sample_size(30).warm_up_time(Duration::from_millis(500));
     }
-    g.bench_function("parse-only", |b| {
-        b.iter(|| support::parse_only(black_box(&old.bytes), black_box(&new.bytes)))
-    });
-    g.bench_function("merge", |b| {
-        b.iter(|| support::merge(None, black_box(old), black_box(new), &rules).1)
-    });
+    let parse = || support::parse_only(black_box(&old.bytes), black_box(&new.bytes));
+    let merge = || support::merge(None, black_box(old), black_box(new), &rules).1;
+    let merge3 = || support::merge(Some(base), black_box(old), black_box(new), &rules).1;
+    // Criterion skips what a filter leaves out, so time the one run only when it is selected.
+    let id = |f: &str| format!("{name}/{f}");
+    if support::selected_by_criterion_filter(&id("parse-only")) {
+        fit(&mut g, large, parse);
+    }
+    g.bench_function("parse-only", |b| b.iter(parse));
+    if support::selected_by_criterion_filter(&id("merge")) {
+        fit(&mut g, large, merge);
+    }
+    g.bench_function("merge", |b| b.iter(merge));
     if three_way {
-        g.bench_function("merge3", |b| {
-            b.iter(|| support::merge(Some(base), black_box(old), black_box(new), &rules).1)
-        });
+        if support::selected_by_criterion_filter(&id("merge3")) {
+            fit(&mut g, large, merge3);
+        }
+        g.bench_function("merge3", |b| b.iter(merge3));
     }
     g.finish();
 }
@@ -66,97 +86,8 @@ fn read(dir: &str, file: &str) -> Input {
     )
 }
 
-/// The rows of the table this run measured (a filtered run prints fewer).
-fn rows(since: std::time::SystemTime) {
-    let m = |g: &str, f: &str| median(g, f, since);
-    let cmd = |filter: &str| format!("cargo bench --bench engine -- {filter}");
-    let mut printed = false;
-    let mut ratio_row =
-        |goal: &str, limit: &str, group: &str, num: &str, den: &str, floor: &str| {
-            if let (Some(a), Some(b)) = (m(group, num), m(group, den)) {
-                let figure = format!("{} / {} = **{:.2}** (goal {limit})", t(a), t(b), a / b);
-                row(1, goal, &figure, &cmd(&format!("'{group}/'")), floor);
-                printed = true;
-            }
-        };
-    let parse = "parse-only (roxmltree parses OLD and NEW)";
-    let k100 = group_name(100_000);
-    let k1 = group_name(1_000);
-    ratio_row(
-        "merge ≤ 2.0× parse-only, 100k pair",
-        "≤ 2.0",
-        &k100,
-        "merge",
-        "parse-only",
-        parse,
-    );
-    ratio_row(
-        "merge ≤ 2.5× parse-only, 1k pair",
-        "≤ 2.5",
-        &k1,
-        "merge",
-        "parse-only",
-        parse,
-    );
-    for keys in [10_000, 300_000] {
-        let g = group_name(keys);
-        let goal = format!("(merge / parse-only, {}k pair)", keys / 1000);
-        ratio_row(&goal, "—", &g, "merge", "parse-only", parse);
-    }
-    ratio_row(
-        "(merge / parse-only, typical pair)",
-        "—",
-        "typical",
-        "merge",
-        "parse-only",
-        parse,
-    );
-    let two = "the 2-way merge of the same OLD and NEW";
-    ratio_row(
-        "`--base` ≤ 1.5× 2-way, 100k",
-        "≤ 1.5",
-        &k100,
-        "merge3",
-        "merge",
-        two,
-    );
-    ratio_row(
-        "(`--base` / 2-way, 1k)",
-        "≤ 1.5",
-        &k1,
-        "merge3",
-        "merge",
-        two,
-    );
-    ratio_row(
-        "(`--base` / 2-way, typical)",
-        "≤ 1.5",
-        "typical",
-        "merge3",
-        "merge",
-        two,
-    );
-    for ((small, big), limit) in [((1_000, 100_000), 100.0), ((100_000, 300_000), 3.2)] {
-        let (gs, gb) = (group_name(small), group_name(big));
-        if let (Some(a), Some(b)) = (m(&gb, "merge"), m(&gs, "merge")) {
-            let floor = match (m(&gb, "parse-only"), m(&gs, "parse-only")) {
-                (Some(pa), Some(pb)) => format!("parse-only's own ratio: {:.1}", pa / pb),
-                _ => "parse-only's own ratio (not measured)".into(),
-            };
-            let figure = format!("{} / {} = **{:.1}** (goal ≤ {limit})", t(a), t(b), a / b);
-            let goal = format!("linear: time({}k) / time({}k)", big / 1000, small / 1000);
-            row(5, &goal, &figure, &cmd(&format!("'{gs}/|{gb}/'")), &floor);
-            printed = true;
-        }
-    }
-    if !printed {
-        println!("(no engine figure measured in this run)");
-    }
-}
-
 fn main() {
     support::run_child_mode();
-    let since = support::started();
     let mut c = Criterion::default().without_plots().configure_from_args();
     let typical = (
         read(support::TYPICAL3, "base.config"),
@@ -174,8 +105,4 @@ fn main() {
         );
     }
     c.final_summary();
-    if support::bench_mode() {
-        println!("\nload average {} (2 cores, shared)", support::load());
-        rows(since);
-    }
 }

@@ -133,7 +133,7 @@ fn main() {
         let (goal2, goal3) = if label == "100k" {
             (
                 "heap peak ≤ 4× inputs + 16 MB, 100k pair".to_string(),
-                "heap peak with `--base` ≤ 5× inputs + 16 MB, 100k".to_string(),
+                "heap peak with `--base` ≤ 5× inputs + 16 MB, 100k pair".to_string(),
             )
         } else {
             (
@@ -184,17 +184,17 @@ fn main() {
         mb(hello),
         mb(nothing)
     );
-    let rss_cmd = "cargo bench --bench memory (wcmigrate merge OLD NEW [--base BASE] -o OUT)";
+    let rss_cmd = "cargo bench --bench memory";
     row(
         2,
-        "peak RSS ≤ 4× inputs + 16 MB, 100k pair",
+        "peak RSS ≤ 4× inputs + 16 MB, 100k pair (`merge OLD NEW -o OUT`)",
         &against(rss2, two, 4),
         rss_cmd,
         &floor,
     );
     row(
         2,
-        "peak RSS with `--base` ≤ 5× inputs + 16 MB, 100k",
+        "peak RSS with `--base` ≤ 5× inputs + 16 MB, 100k pair",
         &against(rss3, three, 5),
         rss_cmd,
         &floor,

@@ -277,15 +277,44 @@ pub fn load() -> String {
         .unwrap_or_else(|| "?".into())
 }
 
-/// Times of one case of an [`interleaved`] run, in seconds, one per round.
+/// Times of one case of an [`interleaved`] run, in seconds, one per round: wall-clock time, and the
+/// CPU time (user + system) of this process and of the children it waited for.
 pub struct Sample {
     pub name: &'static str,
     pub times: Vec<f64>,
+    pub cpu: Vec<f64>,
 }
 
 impl Sample {
     pub fn median(&self) -> f64 {
         middle(self.times.clone())
+    }
+
+    pub fn cpu_median(&self) -> f64 {
+        middle(self.cpu.clone())
+    }
+}
+
+/// CPU time (user + system, seconds) used so far by this process and by the children it has waited
+/// for; NaN off Linux. Unlike wall time, it does not grow when other programs take the cores, so its
+/// ratios hold on a loaded machine; it leaves out waiting (for fsync, for instance).
+pub fn cpu_now() -> f64 {
+    #[cfg(target_os = "linux")]
+    {
+        let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+        let mut total = 0.0;
+        for who in [libc::RUSAGE_SELF, libc::RUSAGE_CHILDREN] {
+            // SAFETY: getrusage fills the zeroed struct we own.
+            let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+            if unsafe { libc::getrusage(who, &mut u) } == 0 {
+                total += secs(u.ru_utime) + secs(u.ru_stime);
+            }
+        }
+        total
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        f64::NAN
     }
 }
 
@@ -304,12 +333,29 @@ pub fn paired_ratio(a: &Sample, b: &Sample) -> f64 {
     middle(a.times.iter().zip(&b.times).map(|(x, y)| x / y).collect())
 }
 
+/// [`paired_ratio`] of CPU times.
+pub fn paired_cpu_ratio(a: &Sample, b: &Sample) -> f64 {
+    middle(a.cpu.iter().zip(&b.cpu).map(|(x, y)| x / y).collect())
+}
+
+/// "a / b = **r** (CPU r')": medians of wall time, the paired ratio, and the paired ratio of CPU time.
+pub fn ratio(a: &Sample, b: &Sample) -> String {
+    format!(
+        "{} / {} = **{:.2}** (CPU {:.2})",
+        t(a.median()),
+        t(b.median()),
+        paired_ratio(a, b),
+        paired_cpu_ratio(a, b)
+    )
+}
+
 /// A case of an [`interleaved`] run: a name, something to do before each run (not timed) and the
-/// run itself.
+/// run itself, done `reps` times in a row per round (the time is per run).
 pub struct Case<'a> {
     pub name: &'static str,
     pub setup: Box<dyn FnMut() + 'a>,
     pub run: Box<dyn FnMut() + 'a>,
+    pub reps: u32,
 }
 
 impl<'a> Case<'a> {
@@ -318,11 +364,18 @@ impl<'a> Case<'a> {
             name,
             setup: Box::new(|| {}),
             run: Box::new(run),
+            reps: 1,
         }
     }
 
     pub fn with_setup(mut self, setup: impl FnMut() + 'a) -> Case<'a> {
         self.setup = Box::new(setup);
+        self
+    }
+
+    /// Runs `reps` times per round: for runs too short to time one by one.
+    pub fn reps(mut self, reps: u32) -> Case<'a> {
+        self.reps = reps.max(1);
         self
     }
 }
@@ -342,6 +395,7 @@ pub fn interleaved(
         .map(|c| Sample {
             name: c.name,
             times: Vec::new(),
+            cpu: Vec::new(),
         })
         .collect();
     let start = std::time::Instant::now();
@@ -352,12 +406,17 @@ pub fn interleaved(
         }
         for j in 0..k {
             let i = (r + j) % k;
-            (cases[i].setup)();
-            let t = std::time::Instant::now();
-            (cases[i].run)();
-            let took = t.elapsed().as_secs_f64();
+            let case = &mut cases[i];
+            (case.setup)();
+            let (t, cpu) = (std::time::Instant::now(), cpu_now());
+            for _ in 0..case.reps {
+                (case.run)();
+            }
+            let reps = f64::from(case.reps);
+            let (took, used) = (t.elapsed().as_secs_f64() / reps, (cpu_now() - cpu) / reps);
             if r >= warmup {
                 samples[i].times.push(took);
+                samples[i].cpu.push(used);
             }
         }
     }
@@ -379,12 +438,13 @@ pub fn print_samples(group: &str, samples: &[Sample]) {
         v.sort_by(f64::total_cmp);
         let (lo, hi) = (v[v.len() / 4], v[(v.len() * 3 / 4).min(v.len() - 1)]);
         println!(
-            "{group}/{:<14} median {:>10}  (middle half {} – {}, {} rounds)",
+            "{group}/{:<14} median {:>10}  (middle half {} – {}, {} rounds; CPU {})",
             s.name,
             t(s.median()),
             t(lo),
             t(hi),
-            v.len()
+            v.len(),
+            t(s.cpu_median())
         );
     }
 }
@@ -396,4 +456,42 @@ pub fn selected(group: &str) -> bool {
         .filter(|a| !a.starts_with('-'))
         .collect();
     filters.is_empty() || filters.iter().any(|f| group.contains(f.as_str()))
+}
+
+/// Whether criterion's FILTER (its first positional argument, a regex) can select `id`: alternatives
+/// split at `|` and matched as substrings; a filter with other regex syntax selects everything (the
+/// caller then only does a little needless work).
+pub fn selected_by_criterion_filter(id: &str) -> bool {
+    // Criterion's flags without a value; any other `--option` takes the next argument as its value.
+    const FLAGS: [&str; 11] = [
+        "--bench",
+        "--test",
+        "--list",
+        "--exact",
+        "--ignored",
+        "--verbose",
+        "-v",
+        "--quiet",
+        "--noplot",
+        "-n",
+        "--discard-baseline",
+    ];
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a.starts_with('-') {
+            i += if FLAGS.contains(&a.as_str()) || a.contains('=') {
+                1
+            } else {
+                2
+            };
+            continue;
+        }
+        if a.contains(|c| "^$.*+?()[]{}\\".contains(c)) {
+            return true;
+        }
+        return a.split('|').any(|alt| id.contains(alt));
+    }
+    true
 }
