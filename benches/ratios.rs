@@ -4,26 +4,33 @@
 //! time(300k)/time(100k), with parse-only's own beside them. A merge is what `wcmigrate merge` does
 //! before writing: the migration and its unified diff.
 //!
-//! All of one group's work runs interleaved, round after round (`support::interleaved`; short runs
-//! repeated to take ~100 ms), and every ratio is the median of the per-round ratios, of wall time and
-//! (in brackets) of CPU time, which other programs on the machine do not stretch: on this shared
-//! machine a criterion run of the same functions (`benches/engine.rs`) put the typical merge at 70 µs
-//! in one run and 177 µs in the next, and the 3-way merge below the 2-way one.
+//! Each run is one fresh process (this bench binary in its `engine` child mode) that reads its inputs,
+//! then times only the work: the heap, page faults and caches are as the CLI meets them, and no run
+//! inherits the heap a larger one left (glibc's malloc adapts its thresholds to what was freed: an
+//! in-process version of this bench, the 300k merges among the 100k ones, gave 11 for the 100k
+//! merge / parse-only, where criterion, which runs the 300k group after the 100k one, gave 7.4).
+//! All of a group's runs are interleaved, round after round (`support::interleaved`), and every ratio
+//! is the median of the per-round ratios, of CPU time and (in brackets) of wall time. The work is
+//! single-threaded and never waits, so its CPU time is what its wall time would be on an idle machine,
+//! while a loaded one stretches long runs' wall time more than short ones' (one run: 100k / 1k = 128
+//! in CPU time, 180 in wall time). On this shared machine a criterion run of the same functions
+//! (`benches/engine.rs`) put the typical merge at 70 µs in one run and 177 µs in the next, and the
+//! 3-way merge below the 2-way one.
 //!
 //! `cargo bench --bench ratios [-- typical|sizes]` prints the medians, then the table rows. It
 //! measures; it never fails on a figure.
 
-use std::hint::black_box;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use wcmigrate::{Input, Rules};
-
 mod support;
-use support::{find, interleaved, paired_ratio, ratio, row, selected, t, Case, Sample};
+use support::{
+    cpu_ratio, engine_run, find, interleaved, paired_cpu_ratio, paired_ratio, row, selected, t,
+    Case, Sample,
+};
 
-/// The generated sizes (appSettings keys, a quarter as many settings), with the repetitions that
-/// make each run of a case take about 100 ms or more.
-const SIZES: [(usize, u32); 4] = [(1_000, 40), (10_000, 4), (100_000, 1), (300_000, 1)];
+/// The generated sizes (appSettings keys, a quarter as many settings).
+const SIZES: [usize; 4] = [1_000, 10_000, 100_000, 300_000];
 
 /// The sizes that also get a 3-way merge.
 const THREE_WAY: [usize; 2] = [1_000, 100_000];
@@ -35,39 +42,18 @@ fn cmd(group: &str) -> String {
     format!("cargo bench --bench ratios -- {group}")
 }
 
-fn read(dir: &str, file: &str) -> Input {
-    Input::from_bytes(
-        file,
-        std::fs::read(format!("{dir}/{file}")).expect("corpus file"),
-    )
-}
-
 /// The typical 3-way User Portal triple: parse-only, merge, merge3.
-fn typical(rules: &Rules) {
-    let dir = support::TYPICAL3;
-    let (base, old, new) = (
-        read(dir, "base.config"),
-        read(dir, "old.config"),
-        read(dir, "new.config"),
-    );
+fn typical() {
+    let dir = Path::new(support::TYPICAL3);
     let mut cases = [
-        Case::new("parse-only", || {
-            black_box(support::parse_only(&old.bytes, &new.bytes));
-        })
-        .reps(2000),
-        Case::new("merge", || {
-            black_box(support::merge(None, &old, &new, rules).1);
-        })
-        .reps(500),
-        Case::new("merge3", || {
-            black_box(support::merge(Some(&base), &old, &new, rules).1);
-        })
-        .reps(500),
+        Case::timed("parse-only", || engine_run("parse", dir)),
+        Case::timed("merge", || engine_run("merge", dir)),
+        Case::timed("merge3", || engine_run("merge3", dir)),
     ];
-    let s = interleaved(2, 60, Duration::from_secs(15), &mut cases);
+    let s = interleaved(5, 200, Duration::from_secs(20), &mut cases);
     support::print_samples("typical", &s);
     let f = |goal: &str, a: &Sample, b: &Sample, floor: &str| {
-        row(1, goal, &ratio(a, b), &cmd("typical"), floor)
+        row(1, goal, &cpu_ratio(a, b), &cmd("typical"), floor)
     };
     f("(merge / parse-only, typical pair)", &s[1], &s[0], PARSE);
     f("(`--base` / 2-way, typical)", &s[2], &s[1], TWO_WAY);
@@ -85,36 +71,25 @@ fn names(keys: usize) -> [&'static str; 3] {
 }
 
 /// Every generated size in one interleaved group, so that the linearity ratios are paired too.
-fn sizes(rules: &Rules) {
-    let triples: Vec<(usize, u32, (Input, Input, Input))> = SIZES
+fn sizes(scratch: &Path) {
+    let dirs: Vec<(usize, PathBuf)> = SIZES
         .iter()
-        .map(|&(keys, reps)| (keys, reps, support::inputs(&support::gen::pair(keys))))
+        .map(|&keys| {
+            let dir = scratch.join(format!("keys-{keys}"));
+            support::write_pair(&dir, keys);
+            (keys, dir)
+        })
         .collect();
     let mut cases = Vec::new();
-    for (keys, reps, (base, old, new)) in &triples {
+    for (keys, dir) in &dirs {
         let [parse, merge, merge3] = names(*keys);
-        cases.push(
-            Case::new(parse, move || {
-                black_box(support::parse_only(&old.bytes, &new.bytes));
-            })
-            .reps(*reps),
-        );
-        cases.push(
-            Case::new(merge, move || {
-                black_box(support::merge(None, old, new, rules).1);
-            })
-            .reps(*reps),
-        );
+        cases.push(Case::timed(parse, move || engine_run("parse", dir)));
+        cases.push(Case::timed(merge, move || engine_run("merge", dir)));
         if THREE_WAY.contains(keys) {
-            cases.push(
-                Case::new(merge3, move || {
-                    black_box(support::merge(Some(base), old, new, rules).1);
-                })
-                .reps(*reps),
-            );
+            cases.push(Case::timed(merge3, move || engine_run("merge3", dir)));
         }
     }
-    let s = interleaved(1, 8, Duration::from_secs(90), &mut cases);
+    let s = interleaved(1, 16, Duration::from_secs(150), &mut cases);
     support::print_samples("sizes", &s);
     let get = |n: &str| find(&s, n).expect("measured");
     for (keys, goal) in [
@@ -127,7 +102,7 @@ fn sizes(rules: &Rules) {
         row(
             1,
             goal,
-            &ratio(get(merge), get(parse)),
+            &cpu_ratio(get(merge), get(parse)),
             &cmd("sizes"),
             PARSE,
         );
@@ -140,7 +115,7 @@ fn sizes(rules: &Rules) {
         row(
             1,
             goal,
-            &ratio(get(merge3), get(merge)),
+            &cpu_ratio(get(merge3), get(merge)),
             &cmd("sizes"),
             TWO_WAY,
         );
@@ -151,16 +126,16 @@ fn sizes(rules: &Rules) {
     ] {
         let ([ps, ms, _], [pb, mb, _]) = (names(small), names(big));
         let floor = format!(
-            "parse-only's own ratio: {:.1} (CPU {:.1})",
-            paired_ratio(get(pb), get(ps)),
-            support::paired_cpu_ratio(get(pb), get(ps))
+            "parse-only's own ratio: CPU {:.1} (wall {:.1})",
+            paired_cpu_ratio(get(pb), get(ps)),
+            paired_ratio(get(pb), get(ps))
         );
         let figure = format!(
-            "{} / {} = **{:.1}** (CPU {:.1})",
-            t(get(mb).median()),
-            t(get(ms).median()),
-            paired_ratio(get(mb), get(ms)),
-            support::paired_cpu_ratio(get(mb), get(ms))
+            "CPU {} / {} = **{:.1}** (wall {:.1})",
+            t(get(mb).cpu_median()),
+            t(get(ms).cpu_median()),
+            paired_cpu_ratio(get(mb), get(ms)),
+            paired_ratio(get(mb), get(ms))
         );
         row(5, goal, &figure, &cmd("sizes"), &floor);
     }
@@ -172,12 +147,11 @@ fn main() {
         return;
     }
     println!("load average {} (2 cores, shared)", support::load());
-    let rules = Rules::builtin();
     if selected("typical") {
-        typical(&rules);
+        typical();
     }
     if selected("sizes") {
-        sizes(&rules);
+        sizes(support::scratch().path());
     }
     println!("load average {} at the end", support::load());
 }

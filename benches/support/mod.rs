@@ -43,6 +43,7 @@ pub fn run_child_mode() {
     match (words.next(), words.next()) {
         (Some("hello"), _) => println!("hello"),
         (Some("rss"), _) => launch_and_measure(),
+        (Some("engine"), Some(rest)) => engine_child(rest),
         (Some("parse"), Some(dir)) => {
             let read = |f: &str| std::fs::read(Path::new(dir).join(f)).expect("readable input");
             println!(
@@ -56,6 +57,46 @@ pub fn run_child_mode() {
         }
     }
     std::process::exit(0);
+}
+
+/// The `engine WORK DIR` child mode: reads DIR's base.config, old.config and new.config and the
+/// built-in rules (untimed), then does WORK once — `parse` (parse-only), `merge` or `merge3` — and
+/// prints its wall and CPU seconds. A fresh process for each run: the heap, the page faults and the
+/// caches are as the CLI meets them, and no run inherits the state an earlier, larger one left.
+fn engine_child(args: &str) {
+    let (work, dir) = args.split_once(' ').expect("engine WORK DIR");
+    let read = |f: &str| {
+        let bytes = std::fs::read(Path::new(dir).join(f)).expect("readable input");
+        Input::from_bytes(f, bytes)
+    };
+    let (base, old, new) = (read("base.config"), read("old.config"), read("new.config"));
+    let rules = Rules::builtin();
+    let (wall, cpu) = (std::time::Instant::now(), cpu_now());
+    let done = match work {
+        "parse" => parse_only(&old.bytes, &new.bytes),
+        "merge" => merge(None, &old, &new, &rules).1,
+        "merge3" => merge(Some(&base), &old, &new, &rules).1,
+        _ => panic!("engine child: unknown work {work:?}"),
+    };
+    let (wall, cpu) = (wall.elapsed().as_secs_f64(), cpu_now() - cpu);
+    std::hint::black_box(done);
+    println!("{wall} {cpu}");
+}
+
+/// Runs the `engine WORK DIR` child and returns the (wall, CPU) seconds it reports.
+pub fn engine_run(work: &str, dir: &Path) -> (f64, f64) {
+    let out = child(&format!("engine {work} {}", dir.display()))
+        .output()
+        .expect("the engine child starts");
+    assert!(
+        out.status.success(),
+        "engine child {work} {} failed: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut nums = text.split_whitespace().map(|n| n.parse().expect("seconds"));
+    (nums.next().expect("wall"), nums.next().expect("CPU"))
 }
 
 /// This bench binary started again in a child mode (see [`run_child_mode`]).
@@ -338,7 +379,8 @@ pub fn paired_cpu_ratio(a: &Sample, b: &Sample) -> f64 {
     middle(a.cpu.iter().zip(&b.cpu).map(|(x, y)| x / y).collect())
 }
 
-/// "a / b = **r** (CPU r')": medians of wall time, the paired ratio, and the paired ratio of CPU time.
+/// "a / b = **r** (CPU r')": medians of wall time, the paired ratio, and the paired ratio of CPU time:
+/// for work that waits (fsync) or runs on several threads.
 pub fn ratio(a: &Sample, b: &Sample) -> String {
     format!(
         "{} / {} = **{:.2}** (CPU {:.2})",
@@ -349,21 +391,50 @@ pub fn ratio(a: &Sample, b: &Sample) -> String {
     )
 }
 
+/// "CPU a / b = **r** (wall r')": the same with CPU time first, for single-threaded work that never
+/// waits, where CPU time is what the wall time would be on an idle machine, and a loaded machine
+/// stretches long runs' wall time more than short ones'.
+pub fn cpu_ratio(a: &Sample, b: &Sample) -> String {
+    format!(
+        "CPU {} / {} = **{:.2}** (wall {:.2})",
+        t(a.cpu_median()),
+        t(b.cpu_median()),
+        paired_cpu_ratio(a, b),
+        paired_ratio(a, b)
+    )
+}
+
 /// A case of an [`interleaved`] run: a name, something to do before each run (not timed) and the
-/// run itself, done `reps` times in a row per round (the time is per run).
+/// run itself, done `reps` times in a row per round (the time is per run). A run that times itself
+/// (a child process timing only its work) returns its (wall, CPU) seconds; the others return None
+/// and are timed from outside.
 pub struct Case<'a> {
     pub name: &'static str,
     pub setup: Box<dyn FnMut() + 'a>,
-    pub run: Box<dyn FnMut() + 'a>,
+    pub run: Box<dyn FnMut() -> Option<(f64, f64)> + 'a>,
     pub reps: u32,
 }
 
 impl<'a> Case<'a> {
-    pub fn new(name: &'static str, run: impl FnMut() + 'a) -> Case<'a> {
+    pub fn new(name: &'static str, mut run: impl FnMut() + 'a) -> Case<'a> {
         Case {
             name,
             setup: Box::new(|| {}),
-            run: Box::new(run),
+            run: Box::new(move || {
+                run();
+                None
+            }),
+            reps: 1,
+        }
+    }
+
+    /// A case whose run reports its own (wall, CPU) seconds.
+    pub fn timed(name: &'static str, run: impl FnMut() -> (f64, f64) + 'a) -> Case<'a> {
+        let mut run = run;
+        Case {
+            name,
+            setup: Box::new(|| {}),
+            run: Box::new(move || Some(run())),
             reps: 1,
         }
     }
@@ -409,11 +480,20 @@ pub fn interleaved(
             let case = &mut cases[i];
             (case.setup)();
             let (t, cpu) = (std::time::Instant::now(), cpu_now());
+            let mut reported = (0.0, 0.0);
+            let mut all_reported = true;
             for _ in 0..case.reps {
-                (case.run)();
+                match (case.run)() {
+                    Some((w, c)) => reported = (reported.0 + w, reported.1 + c),
+                    None => all_reported = false,
+                }
             }
             let reps = f64::from(case.reps);
-            let (took, used) = (t.elapsed().as_secs_f64() / reps, (cpu_now() - cpu) / reps);
+            let (took, used) = if all_reported {
+                (reported.0 / reps, reported.1 / reps)
+            } else {
+                (t.elapsed().as_secs_f64() / reps, (cpu_now() - cpu) / reps)
+            };
             if r >= warmup {
                 samples[i].times.push(took);
                 samples[i].cpu.push(used);
