@@ -1,4 +1,4 @@
-//! The engine's figures against their floors, in process (issue 16, items 1 and 5; docs/PERFORMANCE.md):
+//! The engine's figures against their floors (issue 16, items 1 and 5; docs/PERFORMANCE.md):
 //! merge / parse-only (roxmltree parsing both inputs) at 1k, 10k, 100k and 300k keys and on the
 //! typical triple, `--base` / 2-way, and the linearity ratios time(100k)/time(1k) and
 //! time(300k)/time(100k), with parse-only's own beside them. A merge is what `wcmigrate merge` does

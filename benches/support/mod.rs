@@ -1,15 +1,15 @@
 //! What the bench targets share (docs/PERFORMANCE.md): the generated inputs, the merge as the CLI runs
 //! it, the bench binary's own child modes (a hello-world and a parse-only process, the floors of the
-//! whole-process figures), the child's max RSS, the medians criterion measured in this run, and the
-//! table rows `benches/figures.sh` collects.
+//! whole-process figures; one engine run in a fresh process; the max-RSS launcher), interleaved
+//! rounds with their paired ratios of wall and CPU time, and the table rows `benches/figures.sh`
+//! collects.
 
 #![allow(dead_code)]
 
 pub mod gen;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::SystemTime;
 
 use wcmigrate::{Input, Migration, Options, Rules};
 
@@ -243,45 +243,6 @@ fn launch_and_measure() -> ! {
 #[cfg(not(target_os = "linux"))]
 fn launch_and_measure() -> ! {
     std::process::exit(1);
-}
-
-/// When the bench started: criterion results older than this were not measured in this run.
-pub fn started() -> SystemTime {
-    SystemTime::now()
-}
-
-/// Where criterion writes its results: `$CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`, else
-/// `criterion/` in the target folder this bench binary was built in (`target/release/deps/..`).
-fn criterion_dir() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return home.into();
-    }
-    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
-        return Path::new(&target).join("criterion");
-    }
-    let exe = std::env::current_exe().expect("the bench binary");
-    exe.ancestors()
-        .nth(3)
-        .map(|target| target.join("criterion"))
-        .unwrap_or_else(|| PathBuf::from("target/criterion"))
-}
-
-/// The median time (seconds) criterion measured for `group/function` in this run, or None when it
-/// was not measured since `since` (filtered out, or `cargo test` mode).
-pub fn median(group: &str, function: &str, since: SystemTime) -> Option<f64> {
-    let file = criterion_dir()
-        .join(group)
-        .join(function)
-        .join("new/estimates.json");
-    let fresh = std::fs::metadata(&file)
-        .and_then(|m| m.modified())
-        .is_ok_and(|t| t >= since);
-    if !fresh {
-        return None;
-    }
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&file).ok()?).ok()?;
-    Some(json["median"]["point_estimate"].as_f64()? * 1e-9)
 }
 
 /// One row of the docs/PERFORMANCE.md table, printed for `benches/figures.sh` to collect and sort by
