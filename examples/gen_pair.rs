@@ -2,7 +2,7 @@
 //! `cargo run --release --example gen_pair -- DIR KEYS` (KEYS appSettings keys, KEYS/4 settings;
 //! 100000 keys make a ~10 MB NEW). See docs/PERFORMANCE.md.
 
-#[path = "../benches/gen.rs"]
+#[path = "../benches/support/gen.rs"]
 mod gen;
 
 fn main() {
