@@ -1,9 +1,10 @@
 //! Batch, writing OUTDIR: one durable commit for the whole run instead of a flush per file. On Linux,
 //! as each case finishes its files are written, unflushed, into a staging folder inside OUTDIR (the
-//! same file system) that mirrors the case tree; after the last case one `syncfs` puts them all on
-//! disk, then each staged folder that OUTDIR lacks is renamed into place whole (a fresh OUTDIR takes
-//! a handful of renames) and each file whose folder OUTDIR already has is renamed over its old
-//! version; a second `syncfs` makes the new names durable. Whenever the process is killed or the
+//! same file system): mirroring the case tree where OUTDIR lacks the case's folder, at the staging
+//! folder's top where OUTDIR has it. After the last case one `syncfs` puts them all on disk, then each
+//! staged folder that OUTDIR lacks is renamed into place whole (a fresh OUTDIR takes a handful of
+//! renames) and each other file is renamed over its old version; a second `syncfs` makes the new
+//! names durable. Whenever the process is killed or the
 //! machine stops, each output is complete (this run's, or what was there before) or absent, never
 //! part of a file, and anything left over is inside the staging folder, which the next run removes.
 //!
@@ -252,6 +253,7 @@ mod linux {
     use std::os::fd::OwnedFd;
     use std::os::unix::fs::MetadataExt;
     use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::{Arc, Condvar, Mutex};
     use std::thread::JoinHandle;
 
@@ -279,6 +281,8 @@ mod linux {
         staged: Mutex<Vec<Entry>>,
         /// The folders made in it so far.
         made: Mutex<HashSet<PathBuf>>,
+        /// Numbers the cases staged flat.
+        next: AtomicU64,
         /// The process's umask, when known: a file created with a mode it does not narrow has that
         /// mode exactly, with no chmod.
         umask: Option<u32>,
@@ -358,10 +362,22 @@ mod linux {
         }
     }
 
-    /// One case's staged files: `rel/name` in the staging folder, for OUTDIR/rel/name.
+    /// One case's staged files, for OUTDIR/rel/name: `rel/name` in the staging folder, so that a
+    /// folder OUTDIR lacks moves in whole; or, when OUTDIR/rel exists already, `{seq}-{name}` at the
+    /// staging folder's top (`flat`), so that no folder is made for files renamed one by one.
     struct Entry {
         rel: PathBuf,
         names: Vec<&'static str>,
+        flat: Option<u64>,
+    }
+
+    impl Entry {
+        fn staged(&self, name: &str) -> PathBuf {
+            match self.flat {
+                Some(seq) => PathBuf::from(format!("{seq:06}-{name}")),
+                None => self.rel.join(name),
+            }
+        }
     }
 
     fn dir_flags() -> OFlags {
@@ -405,6 +421,7 @@ mod linux {
                     fd,
                     staged: Mutex::new(Vec::new()),
                     made: Mutex::new(HashSet::new()),
+                    next: AtomicU64::new(0),
                 }),
                 Err(e) => {
                     let _ = fs::remove_dir_all(&path);
@@ -423,8 +440,13 @@ mod linux {
             mode: Mode,
             hook: &Option<StepHook>,
         ) -> Result<(), (&'static str, io::Error)> {
+            let entry = Entry {
+                rel: rel.to_path_buf(),
+                names: files.iter().map(|f| f.0).collect(),
+                flat: there.then(|| self.next.fetch_add(1, Ordering::Relaxed)),
+            };
             let mut folder = PathBuf::new();
-            for part in rel.components() {
+            for part in rel.components().filter(|_| !there) {
                 folder.push(part);
                 let mut made = self.made.lock().unwrap_or_else(|e| e.into_inner());
                 if made.contains(&folder) {
@@ -443,18 +465,14 @@ mod linux {
                 } else {
                     Ok(())
                 })
-                .and_then(|()| self.stage(&rel.join(name), bytes, mode, hook));
+                .and_then(|()| self.stage(&entry.staged(name), bytes, mode, hook));
                 if let Err(e) = staged {
                     for &(done, _) in &files[..=i] {
-                        let _ = unlinkat(&self.fd, &rel.join(done));
+                        let _ = unlinkat(&self.fd, &entry.staged(done));
                     }
                     return Err((name, e));
                 }
             }
-            let entry = Entry {
-                rel: rel.to_path_buf(),
-                names: files.iter().map(|f| f.0).collect(),
-            };
             self.staged
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -510,10 +528,16 @@ mod linux {
                 None => missed = Some((n, place, e)),
             };
             for entry in &staged {
-                if moved.as_ref().is_some_and(|m| entry.rel.starts_with(m)) {
+                let inside_moved = moved.as_ref().is_some_and(|m| entry.rel.starts_with(m));
+                if inside_moved && entry.flat.is_none() {
                     continue;
                 }
-                match first_missing(out, &entry.rel) {
+                let missing = match entry.flat {
+                    // Its folder was there when it was staged: its files go one by one.
+                    Some(_) => Ok(None),
+                    None => first_missing(out, &entry.rel),
+                };
+                match missing {
                     // OUTDIR lacks this folder: the staged one, with every case inside, moves whole.
                     Ok(Some(folder)) => {
                         at(hook, Step::Rename);
@@ -527,7 +551,7 @@ mod linux {
                             at(hook, Step::Rename);
                             let place = out.join(&entry.rel).join(name);
                             let renamed = check_replaceable(&place).and_then(|()| {
-                                renameat(&self.fd, entry.rel.join(name), CWD, &place)
+                                renameat(&self.fd, entry.staged(name), CWD, &place)
                                     .map_err(io::Error::from)
                             });
                             if let Err(e) = renamed {
