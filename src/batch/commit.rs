@@ -448,12 +448,13 @@ mod linux {
             let mut folder = PathBuf::new();
             for part in rel.components().filter(|_| !there) {
                 folder.push(part);
-                let mut made = self.made.lock().unwrap_or_else(|e| e.into_inner());
-                if made.contains(&folder) {
+                let made = || self.made.lock().unwrap_or_else(|e| e.into_inner());
+                if made().contains(&folder) {
                     continue;
                 }
+                // Not under the lock: the other workers make their folders meanwhile.
                 match mkdirat(&self.fd, &folder, Bits::from_raw_mode(0o777)) {
-                    Ok(()) | Err(Errno::EXIST) => made.insert(folder.clone()),
+                    Ok(()) | Err(Errno::EXIST) => made().insert(folder.clone()),
                     Err(e) => return Err((files[0].0, e.into())),
                 };
             }
