@@ -117,16 +117,56 @@ pub fn check_replaceable(path: &Path) -> io::Result<()> {
     }
 }
 
-/// A temporary file in `path`'s folder, private to the user (unix: 0600) until it is put in place.
-pub fn temp_beside(path: &Path) -> io::Result<NamedTempFile> {
-    let dir = match path.parent() {
+/// The folder `path` is in (`.` for a bare name).
+pub fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
-    };
+    }
+}
+
+/// A temporary file in `path`'s folder, private to the user (unix: 0600) until it is put in place.
+pub fn temp_beside(path: &Path) -> io::Result<NamedTempFile> {
     tempfile::Builder::new()
         .prefix(".wcmigrate-")
         .suffix(".tmp")
-        .tempfile_in(dir)
+        .tempfile_in(folder_of(path))
+}
+
+/// Makes the names in folder `dir` durable: a rename into it is in the folder's own data, which a
+/// crash can lose (bringing back the old file, or no file) until the folder is flushed too. Unix: an
+/// fsync of the folder; a file system that cannot flush a folder (EINVAL, some network and FUSE file
+/// systems) has nothing more to give. Elsewhere nothing: on Windows [`put_in_place`] moves with
+/// write-through.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use rustix::fs::{fsync, open, Mode, OFlags};
+        use rustix::io::Errno;
+        let fd = open(
+            dir,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        match fsync(&fd) {
+            Err(Errno::INVAL | Errno::NOTSUP) => Ok(()),
+            other => Ok(other?),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+/// A failed [`sync_dir`] after a rename: the file is in place, but a crash could still undo that.
+#[cfg(not(windows))]
+fn not_durable(e: io::Error) -> io::Error {
+    io::Error::new(
+        e.kind(),
+        format!("it was put in place, but its folder could not be flushed to disk, so a crash could undo that: {e}"),
+    )
 }
 
 /// Gives a file we created `mode`'s [bits](Mode::bits) and drops any access list it inherited from its
@@ -161,26 +201,34 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: Mode) -> io::Result<()> {
     put_in_place(tmp, path)
 }
 
-/// Puts a complete temporary file (from [`temp_beside`]) at `path`: a rename, so the new file keeps
-/// the access it was created with. On Windows, a regular file already at `path` that the user running
-/// wcmigrate or the Administrators group owns (nobody else could have made it) is replaced with
-/// `ReplaceFileW` instead, so it keeps its access list and attributes as the admin set them; one
-/// owned by anybody else (it may have been planted with access of its own) is replaced by a fresh
-/// file that takes its folder's inherited access list. On failure the temporary file is removed.
+/// Puts a complete, flushed temporary file (from [`temp_beside`]) at `path`: a rename, so the new
+/// file keeps the access it was created with, then the folder flushed ([`sync_dir`]) so that a crash
+/// after this returns cannot bring back the old file. On Windows the move is made with write-through
+/// (`MOVEFILE_WRITE_THROUGH`); a regular file already at `path` that the user running wcmigrate or the
+/// Administrators group owns (nobody else could have made it) is replaced with `ReplaceFileW` instead,
+/// so it keeps its access list and attributes as the admin set them (`ReplaceFileW` has no
+/// write-through: NTFS logs the swap atomically and commits its log by itself); one owned by anybody
+/// else (it may have been planted with access of its own) is replaced by a fresh file that takes its
+/// folder's inherited access list. On failure the temporary file is removed.
 pub fn put_in_place(tmp: NamedTempFile, path: &Path) -> io::Result<()> {
     #[cfg(windows)]
     {
         let existing = fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
+        let tmp = tmp.into_temp_path();
         if existing && crate::winfs::owned_by_us_or_administrators(path) {
-            let tmp = tmp.into_temp_path();
             crate::winfs::replace(path, &tmp, None)?;
-            // Its name is gone: nothing is left to remove.
-            let _ = tmp.keep();
-            return Ok(());
+        } else {
+            crate::winfs::move_through(&tmp, path)?;
         }
+        // Its name is gone: nothing is left to remove.
+        let _ = tmp.keep();
+        Ok(())
     }
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    #[cfg(not(windows))]
+    {
+        tmp.persist(path).map_err(|e| e.error)?;
+        sync_dir(folder_of(path)).map_err(not_durable)
+    }
 }
 
 /// True when `e` says another program has the file open and keeps others out (Windows: a sharing or
@@ -326,6 +374,9 @@ pub fn replace_in_place(
             }
             return Err(InPlaceError::Io(path.to_path_buf(), e.error));
         }
+        // Both renames are in the one folder: one flush makes them survive a crash.
+        sync_dir(folder_of(path))
+            .map_err(|e| InPlaceError::Io(path.to_path_buf(), not_durable(e)))?;
         Ok(bak)
     }
 }

@@ -33,6 +33,7 @@ use windows_sys::Win32::Storage::FileSystem::{
     FILE_ATTRIBUTE_NORMAL, FILE_ATTRIBUTE_NOT_CONTENT_INDEXED, FILE_ATTRIBUTE_READONLY,
     FILE_ATTRIBUTE_SYSTEM, FILE_FLAG_BACKUP_SEMANTICS, FILE_READ_ATTRIBUTES, FILE_SHARE_DELETE,
     FILE_SHARE_READ, FILE_SHARE_WRITE, INVALID_FILE_ATTRIBUTES, MOVEFILE_REPLACE_EXISTING,
+    MOVEFILE_WRITE_THROUGH,
 };
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 
@@ -153,6 +154,23 @@ pub fn replace(replaced: &Path, replacement: &Path, backup: Option<&Path>) -> io
         let _ = set_attributes(b, attrs);
     }
     Ok(())
+}
+
+/// Moves `from` (a complete file wcmigrate prepared in the same folder) to `to`, replacing what is
+/// there, with write-through: `MoveFileExW` returns once the move is on disk, so a crash after it
+/// cannot bring back the old name. The temporary attribute the file was created with is cleared
+/// first: the result is an ordinary file.
+pub fn move_through(from: &Path, to: &Path) -> io::Result<()> {
+    let (f, t) = (wide(from)?, wide(to)?);
+    // SAFETY: NUL-terminated wide strings that outlive the calls.
+    check(unsafe { SetFileAttributesW(f.as_ptr(), FILE_ATTRIBUTE_NORMAL) })?;
+    check(unsafe {
+        MoveFileExW(
+            f.as_ptr(),
+            t.as_ptr(),
+            MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH,
+        )
+    })
 }
 
 /// A security descriptor from `GetNamedSecurityInfoW` with the owner it points into.

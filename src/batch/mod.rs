@@ -1,9 +1,10 @@
 //! Batch: migrates every case under a folder, or listed in a JSON manifest, in parallel, and reports.
 //!
 //! Only the public paths live here; one submodule per stage: `find`, `case_input`, `run` (with
-//! `isolate`), `record`, `summary`. It holds no logic and decides nothing about a migration (that is `merge`'s).
+//! `isolate`), `commit`, `record`, `summary`. It holds no logic and decides nothing about a migration (that is `merge`'s).
 
 mod case_input;
+mod commit;
 mod find;
 mod isolate;
 mod record;
@@ -14,6 +15,7 @@ pub use case_input::{
     apply_case_args, check_base, check_vdir, instructions_text, read_file, read_input, read_text,
     vdir_overrides, Reach,
 };
+pub use commit::{Step, StepHook};
 pub use find::{find_cases, find_cases_within, Case, Cases, Files, Listed, ARGS, BASE, NEW, OLD};
 pub use record::{
     is_conflict, CaseDiagnostic, Flagged, PendingFile, Record, ReportWriter, Status, Summary,

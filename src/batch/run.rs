@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use super::case_input::{apply_case_args, check_base, instructions_text, read_file, Reach};
+use super::commit::{Outputs, StepHook};
 use super::find::{Case, Cases, Files, ARGS, BASE, NEW, OLD};
 use super::isolate::{isolated, Outcome, STACK_SIZE};
 use super::record::{plain, CaseDiagnostic, Record, Status, Summary};
@@ -22,7 +23,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::diff;
 use crate::merge::DEFAULT_MAX_SIZE;
 use crate::merge::{Failure, Input, Migration, Options};
-use crate::output::{explain, write_atomic, Mode};
+use crate::output::Mode;
 use crate::rules::Rules;
 
 /// The files each case gets under OUTDIR.
@@ -52,6 +53,8 @@ pub struct Settings {
     pub max_size: u64,
     /// Fail a case still running after this long (E018) and go on with the others; `None`: no bound.
     pub case_timeout: Option<Duration>,
+    /// Called as each step of writing OUTDIR begins: tests only (`commit::Step`).
+    pub step: Option<StepHook>,
 }
 
 impl Default for Settings {
@@ -64,14 +67,16 @@ impl Default for Settings {
             fail_fast: false,
             max_size: DEFAULT_MAX_SIZE,
             case_timeout: Some(DEFAULT_CASE_TIMEOUT),
+            step: None,
         }
     }
 }
 
-/// OUTDIR as given (for the paths in the report) and as resolved (where files are written).
+/// OUTDIR as given (for the paths in the report), and its files (written under OUTDIR resolved)
+/// waiting for the run's commit.
 struct OutDir {
     given: PathBuf,
-    real: PathBuf,
+    outputs: Outputs,
 }
 
 /// What runs one case: [`migrate`], or [`migrate3`] when the case has a BASE. Tests put a failing
@@ -93,8 +98,10 @@ struct Runner<'a> {
 }
 
 /// Runs every case on `settings.jobs` threads. `progress` is called (from any thread) as each case
-/// ends; `sink` gets every record in case order, whatever the number of threads. An error stops the
-/// run: the thread pool or OUTDIR could not be set up, or `sink` failed.
+/// ends; `sink` gets every record in case order, whatever the number of threads. With OUTDIR, the
+/// cases' files are put in place together, durably, after the last record (`commit`): a record names
+/// where its files will be. An error stops the run: the thread pool or OUTDIR could not be set up,
+/// `sink` failed (nothing is then put in place), or the commit failed.
 pub fn run(
     cases: &Cases,
     rules: &Rules,
@@ -126,8 +133,12 @@ fn run_with(
             )
             .with_help("try a smaller --jobs")
         })?;
-    let out = settings.out.as_deref().map(prepare_out).transpose()?;
-    let runner = Runner {
+    let out = settings
+        .out
+        .as_deref()
+        .map(|o| prepare_out(o, settings.step.clone()))
+        .transpose()?;
+    let mut runner = Runner {
         engine,
         cases,
         rules: Arc::new(rules.clone()),
@@ -156,13 +167,16 @@ fn run_with(
             })?;
         }
     }
+    if let Some(out) = runner.out.take() {
+        out.outputs.commit()?;
+    }
     summary.elapsed = cases.elapsed + start.elapsed();
     summary.inputs_mode = *runner.read.lock().unwrap_or_else(|e| e.into_inner());
     Ok(summary)
 }
 
-/// Creates OUTDIR if needed and resolves it.
-fn prepare_out(out: &Path) -> Result<OutDir, Diagnostic> {
+/// Creates OUTDIR if needed, resolves it, and prepares the run's staging there.
+fn prepare_out(out: &Path, step: Option<StepHook>) -> Result<OutDir, Diagnostic> {
     let failed = |e: io::Error| {
         Diagnostic::new(
             Code::WriteFailed,
@@ -171,9 +185,10 @@ fn prepare_out(out: &Path) -> Result<OutDir, Diagnostic> {
         .with_help("check that the parent folder exists and is writable")
     };
     fs::create_dir_all(out).map_err(failed)?;
+    let real = fs::canonicalize(out).map_err(failed)?;
     Ok(OutDir {
         given: out.to_path_buf(),
-        real: fs::canonicalize(out).map_err(failed)?,
+        outputs: Outputs::open(&real, step).map_err(failed)?,
     })
 }
 
@@ -421,7 +436,8 @@ fn prepare(case: &Case, m: &Migration, show_secrets: bool) -> Prepared {
     }
 }
 
-/// Writes a case's merged file and diff under OUTDIR/rel; returns their paths as shown in reports.
+/// Writes a case's merged file and diff for OUTDIR/rel (staged for the run's commit); returns their
+/// paths as shown in reports.
 fn write_case(
     out: &OutDir,
     rel: &Path,
@@ -429,64 +445,11 @@ fn write_case(
     diff: &[u8],
     mode: Mode,
 ) -> Result<(String, String), Diagnostic> {
-    let dir = case_dir_under(&out.real, rel)?;
     let shown = out.given.join(rel);
-    let write = |name: &str, bytes: &[u8]| {
-        let path = shown.join(name);
-        match write_atomic(&dir.join(name), bytes, mode) {
-            Ok(()) => Ok(path.display().to_string()),
-            Err(e) => {
-                let (why, help) = explain(&e);
-                Err(Diagnostic::new(
-                    Code::WriteFailed,
-                    format!("cannot write {}: {why}", path.display()),
-                )
-                .with_help(help.unwrap_or("check that OUTDIR is writable and has free space")))
-            }
-        }
-    };
-    Ok((write(MERGED, merged)?, write(MERGED_DIFF, diff)?))
-}
-
-/// Creates root/rel one folder at a time, refusing any part that is a link or not a folder, so that
-/// nothing (not even a folder) is created outside root.
-fn case_dir_under(root: &Path, rel: &Path) -> Result<PathBuf, Diagnostic> {
-    let mut dir = root.to_path_buf();
-    for c in rel.components() {
-        let Component::Normal(part) = c else {
-            return Err(Diagnostic::new(
-                Code::UnsafePath,
-                format!(
-                    "case folder {} is not a plain relative path; nothing was written",
-                    rel.display()
-                ),
-            ));
-        };
-        dir.push(part);
-        let made = match fs::create_dir(&dir) {
-            Err(e) if e.kind() != io::ErrorKind::AlreadyExists => Err(e),
-            _ => Ok(()),
-        };
-        let real_folder = fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir());
-        if let Err(e) = made {
-            return Err(Diagnostic::new(
-                Code::WriteFailed,
-                format!("cannot create {}: {e}", dir.display()),
-            )
-            .with_help("check that OUTDIR is writable"));
-        }
-        if !real_folder {
-            return Err(Diagnostic::new(
-                Code::UnsafePath,
-                format!(
-                    "{} is a link or a file, not a folder; batch writes only into real folders under OUTDIR",
-                    dir.display()
-                ),
-            )
-            .with_help("remove it from OUTDIR, or use an empty OUTDIR"));
-        }
-    }
-    Ok(dir)
+    let files = [(MERGED, merged), (MERGED_DIFF, diff)];
+    out.outputs.case(rel, &shown, &files, mode)?;
+    let path = |name: &str| shown.join(name).display().to_string();
+    Ok((path(MERGED), path(MERGED_DIFF)))
 }
 
 fn internal_error(message: &str) -> Diagnostic {

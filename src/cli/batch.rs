@@ -4,9 +4,10 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use wcmigrate::batch::{self, PendingFile, ReportWriter};
+use wcmigrate::batch::{self, PendingFile, ReportWriter, Step, StepHook};
 use wcmigrate::diag::{io_reason, visible, Code, Diagnostic, Severity, Sources};
 use wcmigrate::output::Mode;
 
@@ -20,14 +21,16 @@ pub struct BatchArgs {
     /// base.config and args), or a JSON manifest listing cases anywhere on disk.
     #[arg(value_name = "DIR")]
     pub source: PathBuf,
-    /// Mirror the case tree here, writing <case>/merged.config and <case>/merged.diff (atomically).
-    /// Without it, a dry run: nothing is written.
+    /// Mirror the case tree here, writing <case>/merged.config and <case>/merged.diff: staged as the
+    /// cases finish, then put in place together and flushed to disk once (each output complete or
+    /// absent, whenever the batch stops). Without it, a dry run: nothing is written.
     #[arg(long, value_name = "OUTDIR")]
     pub out: Option<PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
-    /// Also write the JSON report to FILE (atomically), whatever --format says.
+    /// Also write the JSON report to FILE (atomically, once the outputs are in place), whatever
+    /// --format says.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
     /// human: a progress bar (on a terminal only), then a summary on stderr, nothing on stdout;
@@ -66,7 +69,8 @@ pub fn run(args: &BatchArgs) -> ExitCode {
             }
         }
         let cases = batch::find_cases_within(&args.source, max_size)?;
-        let reports = Reports::open(args, &rules.1)?;
+        let mut reports = Reports::open(args, &rules.1)?;
+        reports.step = test_steps();
         Ok((rules.0, options, cases, reports))
     });
     let (rules, options, cases, mut reports) = match setup {
@@ -81,6 +85,7 @@ pub fn run(args: &BatchArgs) -> ExitCode {
         fail_fast: args.fail_fast,
         max_size,
         case_timeout: (args.case_timeout > 0).then(|| Duration::from_secs(args.case_timeout)),
+        step: reports.step.clone(),
     };
     let bar = progress_bar(args.format, cases.list.len());
     let verbose = args.engine.verbose && args.format == Format::Human;
@@ -116,11 +121,14 @@ pub fn run(args: &BatchArgs) -> ExitCode {
     ExitCode::from(summary.exit_code(args.deny_warnings))
 }
 
-/// Where the batch's JSON report goes: the --report file (put in place at the end) and/or stdout.
+/// Where the batch's JSON report goes: the --report file (put in place at the end, after OUTDIR's
+/// commit, so that it never names an output that is not in place) and/or stdout.
 struct Reports<'a> {
     path: Option<&'a Path>,
     file: Option<ReportWriter<PendingFile>>,
     stdout: Option<ReportWriter<std::io::BufWriter<std::io::Stdout>>>,
+    /// The test hook ([`test_steps`]), which also sees the report put in place.
+    step: Option<StepHook>,
 }
 
 impl<'a> Reports<'a> {
@@ -146,7 +154,12 @@ impl<'a> Reports<'a> {
             ),
             Format::Human => None,
         };
-        Ok(Reports { path, file, stdout })
+        Ok(Reports {
+            path,
+            file,
+            stdout,
+            step: None,
+        })
     }
 
     fn case(&mut self, r: &batch::Record) -> std::io::Result<()> {
@@ -175,12 +188,59 @@ impl<'a> Reports<'a> {
         if let Some(w) = self.file {
             // The report quotes the inputs (masked unless --show-secrets): no wider than any of them.
             let mode = summary.inputs_mode.unwrap_or(Mode::PRIVATE);
+            if let Some(h) = &self.step {
+                (h.0)(Step::Report);
+            }
             w.finish(summary, exit_code)
                 .and_then(|f| f.commit(mode))
                 .map_err(|e| report_failed(self.path, e))?;
         }
         Ok(())
     }
+}
+
+/// For tests only (tests/durable.rs): `WCMIGRATE_TEST_STEPS` shows the steps of writing OUTDIR and the
+/// report as they begin, numbered from 1, each as a line `wcmigrate-test-step N NAME` on stderr:
+/// `trace` only prints them; `kill:K` also kills the process (SIGKILL; elsewhere an abort) as step K
+/// begins, so no clean-up runs; `pause:K:FIFO` writes step K's line into FIFO and waits there for
+/// the test to kill the process itself. Kill points are chosen by count, never by time.
+fn test_steps() -> Option<StepHook> {
+    let spec = std::env::var("WCMIGRATE_TEST_STEPS").ok()?;
+    let mut parts = spec.splitn(3, ':');
+    let action = parts.next().unwrap_or_default().to_string();
+    let stop = parts.next().and_then(|k| k.parse::<usize>().ok());
+    let fifo = parts.next().map(PathBuf::from);
+    // One step at a time, so that the trace holds every step before K, in their order, when K stops
+    // the process (from any thread); steps taken after that are not begun.
+    let count = Mutex::new(0usize);
+    Some(StepHook(Arc::new(move |step: Step| {
+        // Held to the end: through the kill, or the pause.
+        let mut taken = count.lock().unwrap_or_else(|e| e.into_inner());
+        *taken += 1;
+        let n = *taken;
+        let line = format!("wcmigrate-test-step {n} {}\n", step.name());
+        eprint!("{line}");
+        if Some(n) != stop {
+            return;
+        }
+        match (action.as_str(), &fifo) {
+            ("kill", _) => {
+                #[cfg(unix)]
+                let _ = rustix::process::kill_process(
+                    rustix::process::getpid(),
+                    rustix::process::Signal::KILL,
+                );
+                std::process::abort();
+            }
+            ("pause", Some(fifo)) => {
+                let _ = std::fs::write(fifo, &line);
+                loop {
+                    std::thread::park();
+                }
+            }
+            _ => {}
+        }
+    })))
 }
 
 /// A batch that could not start, under `--format json`: its report is one summary line saying why.

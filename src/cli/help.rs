@@ -62,6 +62,12 @@ standard error; nothing on standard output. -q prints only the failed and warned
 per case as it finishes. --format json streams NDJSON on standard output: one {\"type\": \"case\"}
 object per case, then one {\"type\": \"summary\"} (docs/JSON.md); --report FILE writes the same.
 
+With --out, each case's files are staged in OUTDIR/.wcmigrate-staging-*/ as the case finishes, and
+put in place together after the last case: flushed to disk once, renamed into place, flushed again.
+Whenever the batch or the machine stops, each output is complete (this run's or the earlier one) or
+absent; a rerun removes a killed run's staging folder and writes everything. The summary line, the
+--report file and exit 0 come only once every output is in place on disk.
+
 Examples:
   wcmigrate batch corpus/                           # dry run over every case
   wcmigrate batch corpus/ --out merged/             # write merged/<case>/merged.config and .diff
