@@ -51,7 +51,7 @@ pub fn check(text: &str, depth_limit: usize) -> Result<(), NotWellFormed> {
     };
     for token in tokens {
         let token = token.map_err(|e| NotWellFormed {
-            at: offset_of(text, e.pos()),
+            at: crate::diag::offset_of(text, e.pos().row as usize, e.pos().col as usize),
             what: e.to_string(),
         })?;
         match token {
@@ -235,21 +235,6 @@ fn reference(text: &str, at: usize, end: usize) -> Result<usize, NotWellFormed> 
 
 fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
-
-/// The byte offset of xmlparser's 1-based row and column (in characters).
-fn offset_of(text: &str, pos: xmlparser::TextPos) -> usize {
-    let line_start = if pos.row <= 1 {
-        0
-    } else {
-        text.match_indices('\n')
-            .nth(pos.row as usize - 2)
-            .map_or(text.len(), |(i, _)| i + 1)
-    };
-    text[line_start..]
-        .char_indices()
-        .nth((pos.col as usize).saturating_sub(1))
-        .map_or(text.len(), |(i, _)| line_start + i)
 }
 
 #[cfg(test)]
