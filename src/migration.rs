@@ -169,24 +169,6 @@ impl Migration {
     pub fn changed(&self) -> bool {
         *self.merged_text != *self.new_text
     }
-
-    /// NEW's text as a renderer may show it: secrets masked (line breaks kept) unless `show`.
-    pub fn shown_new(&self, show: bool) -> std::borrow::Cow<'_, str> {
-        shown(&self.new_text, &self.new_secrets, show)
-    }
-
-    /// The merged text as a renderer may show it: secrets masked (line breaks kept) unless `show`.
-    pub fn shown_merged(&self, show: bool) -> std::borrow::Cow<'_, str> {
-        shown(&self.merged_text, &self.merged_secrets, show)
-    }
-}
-
-fn shown<'t>(text: &'t str, secrets: &[Range<usize>], show: bool) -> std::borrow::Cow<'t, str> {
-    if show || secrets.is_empty() {
-        std::borrow::Cow::Borrowed(text)
-    } else {
-        std::borrow::Cow::Owned(crate::secrets::mask(text, secrets).0)
-    }
 }
 
 /// Why a migration stopped; nothing should be written.
